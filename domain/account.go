@@ -1,0 +1,88 @@
+package domain
+
+import "time"
+
+// Role is what an account may do.
+type Role string
+
+// Roles.
+const (
+	RoleCandidate Role = "candidate" // 考生
+	RoleReviewer  Role = "reviewer"  // 审核员
+	RoleAdmin     Role = "admin"     // 管理员
+)
+
+// Label is the role's name in the UI.
+func (r Role) Label() string {
+	switch r {
+	case RoleCandidate:
+		return "考生"
+	case RoleReviewer:
+		return "审核员"
+	case RoleAdmin:
+		return "管理员"
+	}
+	return string(r)
+}
+
+// Account is a login. Candidates log in with their 身份证号; reviewers and
+// administrators with a user name kept in the same LoginName field.
+type Account struct {
+	ID           string    `json:"id"`
+	Role         Role      `json:"role"`
+	LoginName    string    `json:"login_name"` // 身份证号 for candidates (upper-case X)
+	Name         string    `json:"name"`       // 姓名
+	Phone        string    `json:"phone"`
+	Email        string    `json:"email,omitempty"`
+	PasswordHash string    `json:"password_hash"`
+	BirthDate    string    `json:"birth_date,omitempty"`  // YYYY-MM-DD, derived from the ID number
+	Sex          string    `json:"sex,omitempty"`         // 男 / 女, derived from the ID number
+	Departments  []string  `json:"departments,omitempty"` // reviewer: 遴选机关 they review
+	FailedLogins int       `json:"failed_logins"`
+	LockedUntil  time.Time `json:"locked_until"`
+	PhotoID      string    `json:"photo_id,omitempty"` // blob id of the normalised photo; empty until uploaded
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Login lock policy: after MaxFailedLogins wrong passwords in a row the
+// account is locked for LockDuration.
+const (
+	MaxFailedLogins = 5
+	LockDuration    = 15 * time.Minute
+)
+
+// Locked reports whether the account is locked at now.
+func (a *Account) Locked(now time.Time) bool { return now.Before(a.LockedUntil) }
+
+// RecordFailedLogin counts a wrong password and locks the account when the
+// count reaches MaxFailedLogins.
+func (a *Account) RecordFailedLogin(now time.Time) {
+	a.FailedLogins++
+	if a.FailedLogins >= MaxFailedLogins {
+		a.LockedUntil = now.Add(LockDuration)
+		a.FailedLogins = 0
+	}
+}
+
+// RecordLogin clears the failure count after a successful login.
+func (a *Account) RecordLogin() {
+	a.FailedLogins = 0
+	a.LockedUntil = time.Time{}
+}
+
+// MaskedID shows the first 6 and last 4 characters of an ID number, as lists must.
+func MaskedID(id string) string {
+	if len(id) < 10 {
+		return id
+	}
+	return id[:6] + "********" + id[len(id)-4:]
+}
+
+// MaskedPhone shows the first 3 and last 4 digits of a phone number.
+func MaskedPhone(p string) string {
+	if len(p) != 11 {
+		return p
+	}
+	return p[:3] + "****" + p[7:]
+}

@@ -1,0 +1,137 @@
+package domain
+
+import "time"
+
+// State is where an application stands; see DESIGN.md "Application states".
+type State string
+
+// Application states.
+const (
+	StateStarted           State = "started"            // level chosen, 承诺书 not yet accepted
+	StateInfoSaved         State = "info_saved"         // 承诺书 accepted; 填报信息 may be (partly) saved
+	StatePositionSelected  State = "position_selected"  // a position is chosen
+	StateConfirmed         State = "confirmed"          // 报名信息确认: nothing editable
+	StateMaterialsUploaded State = "materials_uploaded" // 推荐表 PDF uploaded
+	StateSubmitted         State = "submitted"          // 材料确认: 待审核
+	StateApproved          State = "approved"           // 审核通过
+	StateReturned          State = "returned"           // 退回修改
+	StateRejected          State = "rejected"           // 审核不通过
+	StatePaid              State = "paid"
+	StateTicketIssued      State = "ticket_issued"
+	StateScored            State = "scored"
+)
+
+// Label is the state's name in the UI.
+func (s State) Label() string {
+	switch s {
+	case StateStarted:
+		return "已选择层级"
+	case StateInfoSaved:
+		return "填报信息"
+	case StatePositionSelected:
+		return "已选择职位"
+	case StateConfirmed:
+		return "已确认报名信息"
+	case StateMaterialsUploaded:
+		return "材料已上传"
+	case StateSubmitted:
+		return "待审核"
+	case StateApproved:
+		return "审核通过"
+	case StateReturned:
+		return "退回修改"
+	case StateRejected:
+		return "审核不通过"
+	case StatePaid:
+		return "已缴费"
+	case StateTicketIssued:
+		return "已生成准考证"
+	case StateScored:
+		return "已公布成绩"
+	}
+	return string(s)
+}
+
+// HistoryEntry records one transition: who, when, from, to, why.
+type HistoryEntry struct {
+	At      time.Time `json:"at"`
+	ActorID string    `json:"actor_id"`
+	Role    Role      `json:"role"`
+	From    State     `json:"from"`
+	To      State     `json:"to"`
+	Note    string    `json:"note,omitempty"`
+}
+
+// Application is one candidate's registration for one exam.
+type Application struct {
+	ID          string `json:"id"`
+	ExamID      string `json:"exam_id"`
+	CandidateID string `json:"candidate_id"` // Account.ID
+	LevelCode   string `json:"level_code"`
+	State       State  `json:"state"`
+	Version     int    `json:"version"` // bumped on every change; forms carry it to detect stale tabs
+
+	PledgeVersion int       `json:"pledge_version"`
+	PledgeAt      time.Time `json:"pledge_at"`
+	PledgeIP      string    `json:"pledge_ip"`
+
+	Form         ApplicationForm `json:"form"`
+	PositionCode string          `json:"position_code"`
+	// RejectedPositions are the positions that rejected this candidate; they cannot be chosen again.
+	RejectedPositions []string `json:"rejected_positions,omitempty"`
+	// AcknowledgedTerms: the candidate confirmed meeting the requirements the system cannot check.
+	AcknowledgedTerms bool `json:"acknowledged_terms"`
+
+	PhotoID            string `json:"photo_id,omitempty"`          // photo blob frozen at confirmation
+	RecommendationID   string `json:"recommendation_id,omitempty"` // uploaded 推荐表 PDF blob
+	RecommendationName string `json:"recommendation_name,omitempty"`
+
+	ReviewReason string         `json:"review_reason,omitempty"` // reason of the last return/reject
+	History      []HistoryEntry `json:"history"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// FamilyMember is one row of 家庭主要成员及重要社会关系.
+type FamilyMember struct {
+	Relation   string `json:"relation"`    // 称谓
+	Name       string `json:"name"`        // 姓名
+	BirthMonth string `json:"birth_month"` // 出生年月 YYYY-MM
+	Political  string `json:"political"`   // 政治面貌
+	Work       string `json:"work"`        // 工作单位及职务
+}
+
+// ApplicationForm is the 填报信息 of a 遴选 application. Dates are
+// YYYY-MM-DD or YYYY-MM strings as typed; validation parses them.
+type ApplicationForm struct {
+	Ethnicity        string `json:"ethnicity"`          // 民族
+	NativePlace      string `json:"native_place"`       // 籍贯
+	BirthPlace       string `json:"birth_place"`        // 出生地
+	Political        string `json:"political"`          // 政治面貌
+	PartyJoinDate    string `json:"party_join_date"`    // 入党时间 (only 中共党员)
+	WorkStartDate    string `json:"work_start_date"`    // 参加工作时间
+	CivilServantDate string `json:"civil_servant_date"` // 公务员登记时间
+	Employer         string `json:"employer"`           // 现工作单位及职务
+	Rank             string `json:"rank"`               // 现职级
+	RankDate         string `json:"rank_date"`          // 任现职级时间
+	GrassrootsYears  int    `json:"grassroots_years"`   // 基层工作经历年限
+	Health           string `json:"health"`             // 健康状况
+
+	FullTimeEducation string `json:"ft_education"` // 全日制 学历
+	FullTimeDegree    string `json:"ft_degree"`    // 学位
+	FullTimeSchool    string `json:"ft_school"`    // 毕业院校
+	FullTimeMajor     string `json:"ft_major"`     // 专业
+	FullTimeGradDate  string `json:"ft_grad_date"` // 毕业时间
+	PartTimeEducation string `json:"pt_education"` // 在职 学历 (optional)
+	PartTimeDegree    string `json:"pt_degree"`
+	PartTimeSchool    string `json:"pt_school"`
+	PartTimeMajor     string `json:"pt_major"`
+
+	Appraisals string         `json:"appraisals"` // 近三年年度考核结果
+	Phone      string         `json:"phone"`      // 联系电话
+	Address    string         `json:"address"`    // 通讯地址
+	Resume     string         `json:"resume"`     // 个人简历
+	Rewards    string         `json:"rewards"`    // 奖惩情况
+	Family     []FamilyMember `json:"family"`
+}
