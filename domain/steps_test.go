@@ -1,0 +1,126 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// completeForm is a filled, valid 填报信息 for a candidate born 1990-03-07.
+func completeForm() ApplicationForm {
+	return ApplicationForm{
+		Ethnicity: "汉族", NativePlace: "湖北武汉", BirthPlace: "湖北武汉", Political: "中共党员",
+		PartyJoinDate: "2012-06", WorkStartDate: "2012-07", CivilServantDate: "2013-01-15",
+		Employer: "武汉市江岸区发展和改革局科员", Rank: "一级科员", RankDate: "2016-01",
+		GrassrootsYears: 5, Health: "健康",
+		FullTimeEducation: "大学本科", FullTimeDegree: "学士", FullTimeSchool: "武汉大学",
+		FullTimeMajor: "经济学", FullTimeGradDate: "2012-06-30",
+		Appraisals: "2020年称职，2021年优秀，2022年称职", Phone: "13800138000", Address: "湖北省武汉市江岸区",
+		Resume: "2008.09-2012.06 武汉大学经济学专业学习", Rewards: "无",
+		Family: []FamilyMember{{Relation: "父亲", Name: "张大山", BirthMonth: "1962-05", Political: "群众", Work: "退休"}},
+	}
+}
+
+func TestSteps(t *testing.T) {
+	exam := testExam()
+	withForm := func(s State) *Application {
+		a := appIn(s)
+		a.Form = completeForm()
+		return a
+	}
+	returned := withForm(StateReturned)
+	returned.ReviewReason = "推荐表缺少背面"
+	// Statuses in order 照片 承诺书 填报信息 选择职位 报名信息确认 材料上传 材料确认 审核 缴费 准考证:
+	// D done, C current, O open, L locked, X closed.
+	tests := []struct {
+		name  string
+		app   *Application
+		photo bool
+		now   time.Time
+		want  string
+	}{
+		{"no application, no photo", nil, false, tReg, "CLLLLLLLLL"},
+		{"no application", nil, true, tReg, "DLLLLLLLLL"},
+		{"started", appIn(StateStarted), true, tReg, "DCLLLLLLLL"},
+		{"started without photo", appIn(StateStarted), false, tReg, "CLLLLLLLLL"},
+		{"started after registration", appIn(StateStarted), true, tReview, "DXLLLLLLLL"},
+		{"pledged, form empty", &Application{State: StateInfoSaved}, true, tReg, "DDCOLLLLLL"},
+		{"form filled, no position", &Application{State: StateInfoSaved, Form: completeForm()}, true, tReg, "DDDCLLLLLL"},
+		{"position, form empty", appIn(StatePositionSelected), true, tReg, "DDCDLLLLLL"},
+		{"ready to confirm", withForm(StatePositionSelected), true, tReg, "DDDDCLLLLL"},
+		{"ready but photo gone", withForm(StatePositionSelected), false, tReg, "CDDDLLLLLL"},
+		{"ready but closed", withForm(StatePositionSelected), true, tReview, "DDDDXLLLLL"},
+		{"confirmed", withForm(StateConfirmed), true, tReg, "DDDDDCLLLL"},
+		{"confirmed, closed", withForm(StateConfirmed), true, tReview, "DDDDDXLLLL"},
+		{"uploaded", withForm(StateMaterialsUploaded), true, tReg, "DDDDDDCLLL"},
+		{"submitted", withForm(StateSubmitted), true, tReg, "DDDDDDDCLL"},
+		{"returned", returned, true, tReg, "DDDDCLLLLL"},
+		{"returned after registration", returned, true, tReview, "DDDDXLLLLL"},
+		{"rejected", withForm(StateRejected), true, tReg, "DDDCLLLLLL"},
+		{"approved before payment", withForm(StateApproved), true, tReview, "DDDDDDDDXL"},
+		{"approved in payment", withForm(StateApproved), true, tPay, "DDDDDDDDCL"},
+		{"paid", withForm(StatePaid), true, tPay, "DDDDDDDDDL"},
+		{"ticket, window shut", withForm(StateTicketIssued), true, tPay, "DDDDDDDDDX"},
+		{"ticket printable", withForm(StateTicketIssued), true, tTicket, "DDDDDDDDDC"},
+		{"scored", withForm(StateScored), true, tTicket, "DDDDDDDDDC"},
+	}
+	letter := map[StepStatus]byte{StepDone: 'D', StepCurrent: 'C', StepOpen: 'O', StepLocked: 'L', StepClosed: 'X'}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := Steps(tt.app, exam, tt.photo, tt.now)
+			var got []byte
+			for _, s := range steps {
+				got = append(got, letter[s.Status])
+				if (s.Status == StepLocked || s.Status == StepClosed) && s.Reason == "" {
+					t.Errorf("%s %s without reason", s.Title, s.Status)
+				}
+				if s.Status == StepOpen && !s.Actionable {
+					t.Errorf("%s open but not actionable", s.Title)
+				}
+			}
+			if string(got) != tt.want {
+				for _, s := range steps {
+					t.Logf("%s %s %v %s %s", s.Title, s.Status, s.Actionable, s.Reason, s.Note)
+				}
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+			if strings.Count(string(got), "C") > 1 {
+				t.Errorf("more than one current step")
+			}
+		})
+	}
+}
+
+func TestStepsReasons(t *testing.T) {
+	exam := testExam()
+	a := appIn(StatePositionSelected)
+	a.Form = completeForm()
+	steps := Steps(a, exam, true, tReview)
+	if r := steps[4].Reason; !strings.Contains(r, "2023-03-01 09:00 至 2023-03-07 17:00") {
+		t.Errorf("closed reason %q lacks dates", r)
+	}
+	if n := steps[3].Note; n != "已选职位：P1" {
+		t.Errorf("position note %q", n)
+	}
+	a.State = StateConfirmed
+	steps = Steps(a, exam, true, tReg)
+	if r := steps[2].Reason; r != "报名信息已确认，不能再修改。" || steps[2].Actionable {
+		t.Errorf("info after confirm: %+v", steps[2])
+	}
+	a.State, a.ReviewReason = StateRejected, "年龄不符"
+	steps = Steps(a, exam, true, tReg)
+	if steps[7].Note != "年龄不符" || !strings.Contains(steps[3].Note, "P1") {
+		t.Errorf("rejected notes: %+v %+v", steps[7], steps[3])
+	}
+	if r := steps[4].Reason; r != "请先选择报考职位。" {
+		t.Errorf("confirm after reject reason %q", r)
+	}
+	a.State = StateApproved
+	steps = Steps(a, exam, true, tReview)
+	if r := steps[8].Reason; !strings.Contains(r, "缴费时间为 2023-03-12 09:00") {
+		t.Errorf("payment reason %q", r)
+	}
+	if r := steps[2].Reason; !strings.Contains(r, "资格审查已通过") {
+		t.Errorf("info after approval reason %q", r)
+	}
+}
