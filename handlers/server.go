@@ -1,0 +1,105 @@
+// Package handlers is examreg's web layer: Fiber handlers that parse a
+// request, call domain rules and the kv store, and render a templ view. All
+// routes are listed in routes.go.
+package handlers
+
+import (
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/session"
+
+	"examreg/domain"
+	"examreg/kv"
+)
+
+// Config wires a Server.
+type Config struct {
+	Store *kv.Store
+	// FiberStorage keeps sessions and rate-limiter state; nil keeps them in
+	// memory (tests).
+	FiberStorage fiber.Storage
+	Clock        domain.Clock
+	Log          *slog.Logger
+	// NoCaptcha switches the image captcha off: for local automated tests only.
+	NoCaptcha bool
+	// Secure marks cookies Secure (served over TLS).
+	Secure bool
+	// AuthRateLimit is the number of login or register POSTs allowed per IP
+	// per minute; 0 means the default.
+	AuthRateLimit int
+	// IdleTimeout ends a session after this long without a request; 0 means 30 minutes.
+	IdleTimeout time.Duration
+}
+
+// Server holds what the handlers share.
+type Server struct {
+	store     *kv.Store
+	clock     domain.Clock
+	log       *slog.Logger
+	sessions  *session.Store
+	noCaptcha bool
+	secure    bool
+	idle      time.Duration
+	authLimit int
+	// hashSlots bounds concurrent password hashing: each argon2id hash takes
+	// 19 MiB and ~30 ms of one core, so a login storm must queue, not swap.
+	hashSlots chan struct{}
+}
+
+// New builds the Fiber app with every route and middleware.
+func New(cfg Config) *fiber.App {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.AuthRateLimit == 0 {
+		cfg.AuthRateLimit = 30
+	}
+	s := &Server{
+		store:     cfg.Store,
+		clock:     cfg.Clock,
+		log:       cfg.Log,
+		noCaptcha: cfg.NoCaptcha,
+		secure:    cfg.Secure,
+		idle:      cfg.IdleTimeout,
+		authLimit: cfg.AuthRateLimit,
+		hashSlots: make(chan struct{}, runtime.NumCPU()),
+	}
+	s.sessions = session.New(session.Config{
+		Storage: cfg.FiberStorage,
+		// The storage entry outlives the idle timeout a little; the idle
+		// check itself is done against the injected clock (see loadUser).
+		Expiration:     cfg.IdleTimeout + 5*time.Minute,
+		KeyLookup:      "cookie:examreg_sid",
+		CookieHTTPOnly: true,
+		CookieSameSite: "Lax",
+		CookieSecure:   cfg.Secure,
+		// A session cookie ends with the browser: safer on shared computers.
+		CookieSessionOnly: true,
+	})
+	app := fiber.New(fiber.Config{
+		AppName:      "examreg",
+		ErrorHandler: s.handleError,
+		// Hard cap for any request (the largest upload is a 20 MB
+		// announcement attachment); smaller per-route limits apply first.
+		BodyLimit:             21 << 20,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ReadBufferSize:        16 << 10,
+	})
+	s.routes(app, cfg.FiberStorage)
+	return app
+}
+
+// now is the current time from the injected clock.
+func (s *Server) now() time.Time { return s.clock() }

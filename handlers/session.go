@@ -1,0 +1,262 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/session"
+
+	"examreg/domain"
+)
+
+// Session data keys.
+const (
+	sessAccount   = "acct"
+	sessSeen      = "seen" // unix seconds of the last request, for the idle timeout
+	sessCSRF      = "csrf"
+	sessFlash     = "flash"
+	sessFlashKind = "flash_kind"
+)
+
+// Locals keys.
+const (
+	localSession = "examreg.session"
+	localAccount = "examreg.account"
+	localEnded   = "examreg.ended" // why a session just ended (idle, replaced)
+)
+
+// session returns the request's session, loading it once per request.
+func (s *Server) session(c *fiber.Ctx) (*session.Session, error) {
+	if sess, ok := c.Locals(localSession).(*session.Session); ok {
+		return sess, nil
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return nil, err
+	}
+	c.Locals(localSession, sess)
+	return sess, nil
+}
+
+// account returns the logged-in account or nil.
+func account(c *fiber.Ctx) *domain.Account {
+	a, _ := c.Locals(localAccount).(*domain.Account)
+	return a
+}
+
+// hasSessionCookie avoids creating a session for anonymous visitors who
+// have never seen a form.
+func hasSessionCookie(c *fiber.Ctx) bool {
+	return c.Cookies("examreg_sid") != ""
+}
+
+// loadUser finds the logged-in account. A session ends when it has been
+// idle too long or when a newer login of the same account replaced it.
+func (s *Server) loadUser(c *fiber.Ctx) error {
+	if !hasSessionCookie(c) {
+		return c.Next()
+	}
+	sess, err := s.session(c)
+	if err != nil {
+		return err
+	}
+	id, _ := sess.Get(sessAccount).(string)
+	if id == "" {
+		return c.Next()
+	}
+	now := s.now()
+	seen, _ := sess.Get(sessSeen).(int64)
+	if now.Unix()-seen > int64(s.idle.Seconds()) {
+		c.Locals(localEnded, "您已超过 30 分钟未操作，系统已自动退出，请重新登录。")
+		return s.endSession(c, sess)
+	}
+	live, err := s.store.LiveSession(id)
+	if err != nil {
+		return err
+	}
+	if live != sess.ID() {
+		c.Locals(localEnded, "您的账号已在其他地方登录，本次登录已退出。如非本人操作，请立即修改密码。")
+		return s.endSession(c, sess)
+	}
+	acct, err := s.store.Account(id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return s.endSession(c, sess)
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals(localAccount, acct)
+	// Refresh the idle clock at most once a minute: a write per poll would
+	// turn every status refresh of every waiting candidate into a store write.
+	if now.Unix()-seen >= 60 {
+		sess.Set(sessSeen, now.Unix())
+		if err := sess.Save(); err != nil {
+			return err
+		}
+	}
+	return c.Next()
+}
+
+// endSession forgets the login (keeping nothing of the old session) and
+// goes on as an anonymous request.
+func (s *Server) endSession(c *fiber.Ctx, sess *session.Session) error {
+	if err := sess.Reset(); err != nil {
+		return err
+	}
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// login starts a fresh session for acct: a new id and a new CSRF token (so a
+// form rendered for the previous user of this browser is refused), and
+// records it as the account's only live session.
+func (s *Server) login(c *fiber.Ctx, acct *domain.Account) error {
+	sess, err := s.session(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Reset(); err != nil {
+		return err
+	}
+	sess.Set(sessAccount, acct.ID)
+	sess.Set(sessSeen, s.now().Unix())
+	sess.Set(sessCSRF, newToken())
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	c.Locals(localAccount, acct)
+	return s.store.SetLiveSession(acct.ID, sess.ID())
+}
+
+// logout destroys the session.
+func (s *Server) logout(c *fiber.Ctx) error {
+	sess, err := s.session(c)
+	if err != nil {
+		return err
+	}
+	if acct := account(c); acct != nil {
+		if err := s.store.ClearLiveSession(acct.ID, sess.ID()); err != nil {
+			return err
+		}
+	}
+	c.Locals(localAccount, nil)
+	if err := sess.Reset(); err != nil {
+		return err
+	}
+	return sess.Save()
+}
+
+// csrfToken returns the session's CSRF token, creating session and token
+// when needed (every page with a form calls it through the layout).
+func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
+	sess, err := s.session(c)
+	if err != nil {
+		return "", err
+	}
+	if t, _ := sess.Get(sessCSRF).(string); t != "" {
+		return t, nil
+	}
+	t := newToken()
+	sess.Set(sessCSRF, t)
+	return t, sess.Save()
+}
+
+// checkCSRF refuses a state-changing request whose token (form field _csrf
+// or header X-CSRF-Token, for htmx) does not match the session's.
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	sent := c.Get("X-CSRF-Token")
+	if sent == "" {
+		sent = c.FormValue("_csrf")
+	}
+	want := ""
+	if hasSessionCookie(c) {
+		sess, err := s.session(c)
+		if err != nil {
+			return err
+		}
+		want, _ = sess.Get(sessCSRF).(string)
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+		return domain.Errorf(domain.EFORBIDDEN, "页面已过期或表单来源无效（可能已在本浏览器重新登录或退出），请刷新页面后重新操作。")
+	}
+	return c.Next()
+}
+
+// setFlash keeps a one-time message for the next full page.
+func (s *Server) setFlash(c *fiber.Ctx, kind, msg string) error {
+	sess, err := s.session(c)
+	if err != nil {
+		return err
+	}
+	sess.Set(sessFlash, msg)
+	sess.Set(sessFlashKind, kind)
+	return sess.Save()
+}
+
+// takeFlash returns and clears the flash message.
+func (s *Server) takeFlash(c *fiber.Ctx) (kind, msg string, err error) {
+	if !hasSessionCookie(c) {
+		return "", "", nil
+	}
+	sess, err := s.session(c)
+	if err != nil {
+		return "", "", err
+	}
+	msg, _ = sess.Get(sessFlash).(string)
+	if msg == "" {
+		return "", "", nil
+	}
+	kind, _ = sess.Get(sessFlashKind).(string)
+	sess.Delete(sessFlash)
+	sess.Delete(sessFlashKind)
+	return kind, msg, sess.Save()
+}
+
+func newToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return strings.TrimRight(base64.URLEncoding.EncodeToString(b[:]), "=")
+}
+
+// requireRole lets the request through only for a logged-in account with
+// one of the roles; others go to the login page (or get 403).
+func (s *Server) requireRole(roles ...domain.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := account(c)
+		if acct == nil {
+			return s.toLogin(c)
+		}
+		for _, r := range roles {
+			if acct.Role == r {
+				return c.Next()
+			}
+		}
+		return domain.Errorf(domain.EFORBIDDEN, "您的账号没有权限访问该页面。")
+	}
+}
+
+// toLogin sends an anonymous request to the login page, saying why when a
+// session just ended, and coming back to the page afterwards.
+func (s *Server) toLogin(c *fiber.Ctx) error {
+	msg, _ := c.Locals(localEnded).(string)
+	if msg == "" {
+		msg = "请先登录。"
+	}
+	if err := s.setFlash(c, "info", msg); err != nil {
+		return err
+	}
+	next := ""
+	if c.Method() == fiber.MethodGet && !isHX(c) {
+		next = "?next=" + urlQueryEscape(c.OriginalURL())
+	}
+	return s.redirect(c, "/login"+next)
+}

@@ -1,0 +1,334 @@
+// Package kv is examreg's storage: a small transactional key-value API over
+// an embedded Badger v4 database. It is the only package that imports Badger,
+// so another ordered, transactional store could stand behind the same API.
+// Records are JSON values under readable, versioned keys (see keys.go).
+package kv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"examreg/domain"
+)
+
+// ErrNotFound is returned by Get when the key does not exist. Store methods
+// that load a record translate it to a domain ENOTFOUND error.
+var ErrNotFound = errors.New("kv: not found")
+
+// maxConflictRetries bounds the retries of an Update that lost a race.
+// Each retry re-runs the function on fresh data, so a retried function must
+// only read and write through its Tx.
+const maxConflictRetries = 50
+
+// Options configure Open.
+type Options struct {
+	Dir        string // data directory; ignored when InMemory
+	InMemory   bool   // tests and benchmarks that do not need a disk
+	SyncWrites bool   // fsync each commit; on in production so an acknowledged write survives a crash
+	Logger     *slog.Logger
+}
+
+// Store is an open database.
+type Store struct {
+	db     *badger.DB
+	log    *slog.Logger
+	cancel context.CancelFunc
+	gcDone chan struct{}
+}
+
+// Open opens (or creates) the store. Memory options are sized for a small
+// machine (2 cores, a few hundred MB for the store): see ../shared/FACTS.md.
+func Open(o Options) (*Store, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	bo := badger.DefaultOptions(o.Dir).
+		WithInMemory(o.InMemory).
+		WithSyncWrites(o.SyncWrites && !o.InMemory).
+		WithLogger(badgerLogger{logger}).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(4).
+		WithBlockCacheSize(16 << 20).
+		WithIndexCacheSize(16 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithNumCompactors(2).
+		// Values over 64 KiB (uploaded PDFs, attachments) go to the value log,
+		// so they cost a transaction only a pointer and never hit ErrTxnTooBig.
+		WithValueThreshold(64 << 10)
+	if o.InMemory {
+		bo.Dir, bo.ValueDir = "", ""
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, fmt.Errorf("kv: open %s: %w", o.Dir, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Store{db: db, log: logger, cancel: cancel, gcDone: make(chan struct{})}
+	go s.runValueLogGC(ctx, 10*time.Minute)
+	return s, nil
+}
+
+// Close stops background work and closes the database; safe to call once.
+func (s *Store) Close() error {
+	s.cancel()
+	<-s.gcDone
+	return s.db.Close()
+}
+
+// Ping reports whether the store is open and readable (for /healthz).
+func (s *Store) Ping() error {
+	return s.db.View(func(txn *badger.Txn) error { return nil })
+}
+
+func (s *Store) runValueLogGC(ctx context.Context, every time.Duration) {
+	defer close(s.gcDone)
+	if s.db.Opts().InMemory {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// Badger reclaims one file per call: repeat while it finds work.
+			for s.db.RunValueLogGC(0.5) == nil {
+				if ctx.Err() != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(tx *Tx) error) error {
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+}
+
+// Update runs fn in a read-write transaction and commits it. A commit that
+// loses a race (ErrConflict) is retried with fresh data, a bounded number of
+// times with a short random pause, so callers see either success or a real error.
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, writable: true}) })
+		if !errors.Is(err, badger.ErrConflict) {
+			return err
+		}
+		if attempt >= maxConflictRetries {
+			return fmt.Errorf("kv: update still conflicting after %d retries: %w", attempt, err)
+		}
+		time.Sleep(time.Duration(mrand.IntN(200*(attempt+1))) * time.Microsecond)
+	}
+}
+
+// Tx is a transaction. Values read from it are copies, safe to keep.
+type Tx struct {
+	txn      *badger.Txn
+	writable bool
+}
+
+// GetRaw returns a copy of the value at key, or ErrNotFound.
+func (tx *Tx) GetRaw(key string) ([]byte, error) {
+	item, err := tx.txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// Get decodes the JSON value at key into v, or returns ErrNotFound.
+func (tx *Tx) Get(key string, v any) error {
+	b, err := tx.GetRaw(key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("kv: decode %s: %w", key, err)
+	}
+	return nil
+}
+
+// Exists reports whether key is present.
+func (tx *Tx) Exists(key string) (bool, error) {
+	_, err := tx.txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// PutRaw stores b at key.
+func (tx *Tx) PutRaw(key string, b []byte) error {
+	return tx.txn.Set([]byte(key), b)
+}
+
+// Put stores v as JSON at key.
+func (tx *Tx) Put(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("kv: encode %s: %w", key, err)
+	}
+	return tx.PutRaw(key, b)
+}
+
+// Delete removes key (no error when absent).
+func (tx *Tx) Delete(key string) error {
+	return tx.txn.Delete([]byte(key))
+}
+
+// ScanOptions tune Scan.
+type ScanOptions struct {
+	KeysOnly bool   // do not fetch values (index scans)
+	Reverse  bool   // descending key order
+	After    string // start strictly after this key (pagination); empty = from the start
+	Limit    int    // stop after this many entries; 0 = no limit
+}
+
+// errStopScan lets a scan callback end the scan early without an error.
+var errStopScan = errors.New("kv: stop scan")
+
+// StopScan is returned by a Scan callback to end the scan early.
+var StopScan = errStopScan
+
+// Scan calls fn for each key with the given prefix, in key order. val is a
+// copy (nil with KeysOnly). Returning StopScan ends the scan without error.
+func (tx *Tx) Scan(prefix string, o ScanOptions, fn func(key string, val []byte) error) error {
+	io := badger.DefaultIteratorOptions
+	io.PrefetchValues = !o.KeysOnly
+	io.Reverse = o.Reverse
+	io.Prefix = []byte(prefix)
+	it := tx.txn.NewIterator(io)
+	defer it.Close()
+	p := []byte(prefix)
+	start := p
+	if o.Reverse {
+		// Seek in reverse lands on the largest key <= seek: start past every key with the prefix.
+		start = append(append([]byte{}, p...), 0xff, 0xff, 0xff, 0xff)
+	}
+	if o.After != "" {
+		start = []byte(o.After)
+	}
+	n := 0
+	for it.Seek(start); it.ValidForPrefix(p); it.Next() {
+		item := it.Item()
+		k := item.KeyCopy(nil)
+		if o.After != "" && bytes.Equal(k, []byte(o.After)) {
+			continue
+		}
+		var v []byte
+		if !o.KeysOnly {
+			var err error
+			if v, err = item.ValueCopy(nil); err != nil {
+				return err
+			}
+		}
+		if err := fn(string(k), v); err != nil {
+			if errors.Is(err, errStopScan) {
+				return nil
+			}
+			return err
+		}
+		n++
+		if o.Limit > 0 && n >= o.Limit {
+			return nil
+		}
+	}
+	return nil
+}
+
+// ClaimUnique records that value of the named unique index belongs to owner.
+// It fails with a domain ECONFLICT error carrying conflictMsg when another
+// owner holds it. Because it runs inside the record's own transaction, two
+// concurrent claims cannot both commit: Badger's conflict detection makes the
+// loser retry and then see the winner's claim.
+func (tx *Tx) ClaimUnique(index, value, owner, conflictMsg string) error {
+	key := uniqueKey(index, value)
+	cur, err := tx.GetRaw(key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return tx.PutRaw(key, []byte(owner))
+	case err != nil:
+		return err
+	case string(cur) == owner:
+		return nil
+	default:
+		return domain.Errorf(domain.ECONFLICT, "%s", conflictMsg)
+	}
+}
+
+// LookupUnique returns the owner of value in the named unique index, or ErrNotFound.
+func (tx *Tx) LookupUnique(index, value string) (string, error) {
+	b, err := tx.GetRaw(uniqueKey(index, value))
+	return string(b), err
+}
+
+// ReleaseUnique frees value in the named index if owner holds it.
+func (tx *Tx) ReleaseUnique(index, value, owner string) error {
+	key := uniqueKey(index, value)
+	cur, err := tx.GetRaw(key)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if string(cur) != owner {
+		return nil
+	}
+	return tx.Delete(key)
+}
+
+// NextSeq increments and returns the named sequence inside the transaction.
+// It is a single hot key: use it for rare events (seat numbers, exam codes),
+// not for every request.
+func (tx *Tx) NextSeq(name string) (uint64, error) {
+	key := seqKey(name)
+	var n uint64
+	if err := tx.Get(key, &n); err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	n++
+	return n, tx.Put(key, n)
+}
+
+// NewID returns a new record id: 12 hex digits of milliseconds then 8 random
+// hex digits, so ids sort by creation time and never collide in practice.
+func NewID(now time.Time) string {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return fmt.Sprintf("%012x%s", now.UnixMilli(), hex.EncodeToString(r[:]))
+}
+
+// badgerLogger routes Badger's logs through slog, dropping its chatty info
+// and debug lines.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Infof(string, ...any)  {}
+func (b badgerLogger) Debugf(string, ...any) {}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

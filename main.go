@@ -1,0 +1,112 @@
+// Command examreg is the online registration system for civil-service
+// selection exams: one binary with an embedded database.
+//
+//	examreg [-addr 127.0.0.1:8080] [-data ./data] [-demo] [-no-captcha] [-tls-cert F -tls-key F]
+//	examreg admin create -login NAME -name 姓名 [-data ./data]   (password read from stdin)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"examreg/handlers"
+	"examreg/kv"
+	"examreg/static"
+	"examreg/views"
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(logger)
+	var err error
+	if len(os.Args) > 2 && os.Args[1] == "admin" && os.Args[2] == "create" {
+		err = adminCreate(os.Args[3:], os.Stdin, os.Stdout)
+	} else {
+		err = serve(os.Args[1:], logger)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "examreg:", err)
+		os.Exit(1)
+	}
+}
+
+// envOr returns the EXAMREG_* environment variable or def.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func serve(args []string, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("examreg", flag.ContinueOnError)
+	addr := fs.String("addr", envOr("EXAMREG_ADDR", "127.0.0.1:8080"), "listen address (EXAMREG_ADDR)")
+	dataDir := fs.String("data", envOr("EXAMREG_DATA", "./data"), "data directory (EXAMREG_DATA)")
+	demo := fs.Bool("demo", envBool("EXAMREG_DEMO"), "seed a demo exam and demo accounts into an empty store (EXAMREG_DEMO)")
+	noCaptcha := fs.Bool("no-captcha", envBool("EXAMREG_NO_CAPTCHA"), "switch the captcha off: for local automated tests only (EXAMREG_NO_CAPTCHA)")
+	tlsCert := fs.String("tls-cert", envOr("EXAMREG_TLS_CERT", ""), "TLS certificate file (EXAMREG_TLS_CERT)")
+	tlsKey := fs.String("tls-key", envOr("EXAMREG_TLS_KEY", ""), "TLS key file (EXAMREG_TLS_KEY)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *noCaptcha {
+		logger.Warn("!!! CAPTCHA IS SWITCHED OFF (-no-captcha): use this only for local automated tests, never in production !!!")
+	}
+	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fiberStorage := kv.OpenFiberStorage(*dataDir)
+	defer fiberStorage.Close()
+
+	if *demo {
+		if err := seedDemo(store, time.Now(), os.Stdout); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+	views.SetAssetURL(static.URL)
+	app := handlers.New(handlers.Config{
+		Store:        store,
+		FiberStorage: fiberStorage,
+		Clock:        time.Now,
+		Log:          logger,
+		NoCaptcha:    *noCaptcha,
+		Secure:       *tlsCert != "",
+	})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		logger.Info("examreg listening", "addr", *addr, "data", *dataDir, "tls", *tlsCert != "")
+		if *tlsCert != "" {
+			errc <- app.ListenTLS(*addr, *tlsCert, *tlsKey)
+		} else {
+			errc <- app.Listen(*addr)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests, then closing the store")
+	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		logger.Error("shutdown", "err", err)
+	}
+	return nil
+}
