@@ -27,7 +27,7 @@ func (s *Server) pageInfo(c *fiber.Ctx, title, nav string) (views.Page, error) {
 	// Anonymous visitors without a session (most hits on the public pages
 	// on the last day) get no session: pages with forms ask for the token
 	// themselves.
-	if p.User != nil || hasSessionCookie(c) {
+	if p.User != nil || hasSessionCookie(c) || c.Locals(localSession) != nil {
 		tok, err := s.csrfToken(c)
 		if err != nil {
 			return p, err
