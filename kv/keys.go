@@ -13,9 +13,16 @@ package kv
 //	v1/blob/<blobID>/data                       file bytes (raw; large ones live in the value log)
 //	v1/role/<role>/<accountID>                  empty; lists accounts by role (admin pages)
 //	v1/audit/<time-ordered id>                  AuditEntry (JSON), append-only
+//	v1/exam/<examID>                            domain.Exam
+//	v1/pos/<examID>/<positionCode>              domain.Position
+//	v1/app/<applicationID>                      domain.Application
+//	    unique "app_cand_exam": <candidateID>/<examID> -> applicationID (one application per candidate per exam)
+//	v1/idx/app_by_pos/<examID>/<code>/<appID>   raw state; applications of a position (reviewers, rebuild, delete guard)
+//	v1/idx/app_by_cand/<candidateID>/<appID>    empty; a candidate's applications
+//	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so
+//	                                            concurrent changes to a popular position rarely conflict
 //
-// Issues that add records (exams, positions, applications, counters,
-// announcements) add their keys here.
+// Issues that add records add their keys here.
 const (
 	prefixAccount = "v1/acct/"
 	prefixUnique  = "v1/uniq/"
@@ -24,18 +31,41 @@ const (
 	prefixBlob    = "v1/blob/"
 	prefixRole    = "v1/role/"
 	prefixAudit   = "v1/audit/"
+	prefixExam    = "v1/exam/"
+	prefixPos     = "v1/pos/"
+	prefixApp     = "v1/app/"
+	prefixAppPos  = "v1/idx/app_by_pos/"
+	prefixAppCand = "v1/idx/app_by_cand/"
+	prefixCount   = "v1/cnt/"
 )
 
 // Unique index names.
 const (
-	UniqueLogin = "login"
+	UniqueLogin         = "login"
+	UniqueCandidateExam = "app_cand_exam"
 )
 
-func accountKey(id string) string           { return prefixAccount + id }
-func uniqueKey(index, value string) string  { return prefixUnique + index + "/" + value }
-func sessionKey(accountID string) string    { return prefixSession + accountID }
-func seqKey(name string) string             { return prefixSeq + name }
-func blobMetaKey(id string) string          { return prefixBlob + id + "/meta" }
-func blobDataKey(id string) string          { return prefixBlob + id + "/data" }
-func roleKey(role, accountID string) string { return prefixRole + role + "/" + accountID }
-func auditKey(id string) string             { return prefixAudit + id }
+func accountKey(id string) string               { return prefixAccount + id }
+func uniqueKey(index, value string) string      { return prefixUnique + index + "/" + value }
+func sessionKey(accountID string) string        { return prefixSession + accountID }
+func seqKey(name string) string                 { return prefixSeq + name }
+func blobMetaKey(id string) string              { return prefixBlob + id + "/meta" }
+func blobDataKey(id string) string              { return prefixBlob + id + "/data" }
+func roleKey(role, accountID string) string     { return prefixRole + role + "/" + accountID }
+func auditKey(id string) string                 { return prefixAudit + id }
+func examKey(id string) string                  { return prefixExam + id }
+func positionKey(examID, code string) string    { return prefixPos + examID + "/" + code }
+func positionPrefix(examID string) string       { return prefixPos + examID + "/" }
+func appKey(id string) string                   { return prefixApp + id }
+func appByPosPrefix(examID, code string) string { return prefixAppPos + examID + "/" + code + "/" }
+func appByPosKey(examID, code, appID string) string {
+	return appByPosPrefix(examID, code) + appID
+}
+func appByCandPrefix(candID string) string     { return prefixAppCand + candID + "/" }
+func appByCandKey(candID, appID string) string { return appByCandPrefix(candID) + appID }
+func countPrefix(examID string) string         { return prefixCount + examID + "/" }
+func countKey(examID, code string, shard int) string {
+	return countPrefix(examID) + code + "/" + twoDigits(shard)
+}
+
+func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }

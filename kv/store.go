@@ -41,7 +41,9 @@ type Options struct {
 
 // Store is an open database.
 type Store struct {
-	db     *badger.DB
+	db        *badger.DB
+	positions *catalog
+	counts    *countCache
 	log    *slog.Logger
 	cancel context.CancelFunc
 	gcDone chan struct{}
@@ -78,6 +80,16 @@ func Open(o Options) (*Store, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Store{db: db, log: logger, cancel: cancel, gcDone: make(chan struct{})}
+	if err := s.loadCatalog(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadCounts(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
 	go s.runValueLogGC(ctx, 10*time.Minute)
 	return s, nil
 }
@@ -126,7 +138,15 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 // times with a short random pause, so callers see either success or a real error.
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, writable: true}) })
+		tx := &Tx{writable: true}
+		err := s.db.Update(func(txn *badger.Txn) error { tx.txn = txn; return fn(tx) })
+		if err == nil {
+			// In-memory views (catalog, counts) change only once the data is durable.
+			for _, hook := range tx.hooks {
+				hook(s)
+			}
+			return nil
+		}
 		if !errors.Is(err, badger.ErrConflict) {
 			return err
 		}
@@ -141,7 +161,12 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 type Tx struct {
 	txn      *badger.Txn
 	writable bool
+	hooks    []func(*Store)
 }
+
+// afterCommit runs hook once the transaction has committed (never for an
+// attempt that failed or was retried).
+func (tx *Tx) afterCommit(hook func(*Store)) { tx.hooks = append(tx.hooks, hook) }
 
 // GetRaw returns a copy of the value at key, or ErrNotFound.
 func (tx *Tx) GetRaw(key string) ([]byte, error) {
