@@ -42,13 +42,14 @@ func IDCheckDigit(body string) byte {
 }
 
 // ParseIDNumber checks an 18-digit 身份证号 and derives birth date and sex.
-// Surrounding spaces are trimmed and a lower-case x is accepted as X. The
+// Surrounding spaces are trimmed, full-width digits are read as digits and
+// a lower-case x is accepted as X. The
 // birth date must be a real calendar date, in 1900 or later and not after
 // now (compared as dates in Asia/Shanghai). Each kind of failure has its own
 // message, so the candidate knows which part of the number to recheck.
 func ParseIDNumber(s string, now time.Time) (IDNumber, error) {
 	const field = "id_number"
-	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.ToUpper(halfWidth(strings.TrimSpace(s)))
 	if s == "" {
 		return IDNumber{}, FieldError(field, "请输入身份证号")
 	}
@@ -84,6 +85,20 @@ func ParseIDNumber(s string, now time.Time) (IDNumber, error) {
 		sex = "男"
 	}
 	return IDNumber{Number: s, BirthDate: birth, Sex: sex}, nil
+}
+
+// halfWidth turns full-width digits and letters, which Chinese input
+// methods often produce, into their ASCII forms.
+func halfWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '！' && r <= '～' {
+			return r - '！' + '!'
+		}
+		if r == '　' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // idBirthDate parses YYYYMMDD and refuses dates time.Date would normalise
