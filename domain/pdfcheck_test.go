@@ -136,4 +136,3 @@ func BenchmarkCheckRecommendationPDF(b *testing.B) {
 		}
 	}
 }
-
