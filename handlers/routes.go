@@ -38,6 +38,9 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	app.Get("/account/profile", candidate, s.showProfile)
 	app.Post("/account/profile", candidate, limitBody(formLimit), s.saveProfile)
 
+	s.examRoutes(app)  // routes_exams.go: exams, positions, counts, announcements, admin
+	s.applyRoutes(app) // routes_apply.go: the candidate's application flow
+
 	// Steps whose features come with later work: honest pages, never fake ones.
 	app.Get("/pay", candidate, s.notOpen("网上缴费", "pay", "网上缴费功能尚未开放。审核通过的考生请在考试公告规定的缴费时间内登录缴费。"))
 	app.Get("/ticket", candidate, s.notOpen("打印准考证", "ticket", "准考证打印尚未开放。请在考试公告规定的时间内登录打印准考证。"))

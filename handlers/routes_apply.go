@@ -1,0 +1,7 @@
+package handlers
+
+import "github.com/gofiber/fiber/v2"
+
+// applyRoutes: the candidate's application flow.
+func (s *Server) applyRoutes(app *fiber.App) {
+}
