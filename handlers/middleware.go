@@ -76,4 +76,4 @@ func (s *Server) authLimiter(storage fiber.Storage) fiber.Handler {
 	})
 }
 
-func recovery() fiber.Handler { return recover.New() }
+func recovery() fiber.Handler { return recover.New(recover.Config{EnableStackTrace: true}) }

@@ -17,7 +17,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	app.Get("/healthz", s.healthz)
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
-	app.Use(dynamic, s.loadUser, s.checkCSRF)
+	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF)
 	app.Get("/captcha/:file", s.captchaImage)
 
 	app.Get("/", s.home)

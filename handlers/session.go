@@ -28,17 +28,49 @@ const (
 	localEnded   = "examreg.ended" // why a session just ended (idle, replaced)
 )
 
-// session returns the request's session, loading it once per request.
+// requestSession is the request's session, loaded once and saved once at
+// the end of the request (Fiber's Session.Save releases the object, so it
+// can't be saved part-way and used again).
+type requestSession struct {
+	sess  *session.Session
+	dirty bool
+}
+
+// session returns the request's session, loading it on first use.
 func (s *Server) session(c *fiber.Ctx) (*session.Session, error) {
-	if sess, ok := c.Locals(localSession).(*session.Session); ok {
-		return sess, nil
+	if rs, ok := c.Locals(localSession).(*requestSession); ok {
+		return rs.sess, nil
 	}
 	sess, err := s.sessions.Get(c)
 	if err != nil {
 		return nil, err
 	}
-	c.Locals(localSession, sess)
+	c.Locals(localSession, &requestSession{sess: sess})
 	return sess, nil
+}
+
+// touchSession marks the session as changed so it is saved at the end of the request.
+func touchSession(c *fiber.Ctx) {
+	if rs, ok := c.Locals(localSession).(*requestSession); ok {
+		rs.dirty = true
+	}
+}
+
+// withSession runs the rest of the chain, renders any error itself (the
+// error page may change the session too: a new CSRF token, a flash taken),
+// then saves the session once if anything changed.
+func (s *Server) withSession(c *fiber.Ctx) error {
+	if err := c.Next(); err != nil {
+		if herr := s.handleError(c, err); herr != nil {
+			return herr
+		}
+	}
+	rs, ok := c.Locals(localSession).(*requestSession)
+	if !ok || !rs.dirty {
+		return nil
+	}
+	c.Locals(localSession, nil)
+	return rs.sess.Save()
 }
 
 // account returns the logged-in account or nil.
@@ -93,9 +125,7 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	// turn every status refresh of every waiting candidate into a store write.
 	if now.Unix()-seen >= 60 {
 		sess.Set(sessSeen, now.Unix())
-		if err := sess.Save(); err != nil {
-			return err
-		}
+		touchSession(c)
 	}
 	return c.Next()
 }
@@ -106,9 +136,7 @@ func (s *Server) endSession(c *fiber.Ctx, sess *session.Session) error {
 	if err := sess.Reset(); err != nil {
 		return err
 	}
-	if err := sess.Save(); err != nil {
-		return err
-	}
+	touchSession(c)
 	return c.Next()
 }
 
@@ -126,9 +154,7 @@ func (s *Server) login(c *fiber.Ctx, acct *domain.Account) error {
 	sess.Set(sessAccount, acct.ID)
 	sess.Set(sessSeen, s.now().Unix())
 	sess.Set(sessCSRF, newToken())
-	if err := sess.Save(); err != nil {
-		return err
-	}
+	touchSession(c)
 	c.Locals(localAccount, acct)
 	return s.store.SetLiveSession(acct.ID, sess.ID())
 }
@@ -148,7 +174,8 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	if err := sess.Reset(); err != nil {
 		return err
 	}
-	return sess.Save()
+	touchSession(c)
+	return nil
 }
 
 // csrfToken returns the session's CSRF token, creating session and token
@@ -163,7 +190,8 @@ func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
 	}
 	t := newToken()
 	sess.Set(sessCSRF, t)
-	return t, sess.Save()
+	touchSession(c)
+	return t, nil
 }
 
 // checkCSRF refuses a state-changing request whose token (form field _csrf
@@ -199,7 +227,8 @@ func (s *Server) setFlash(c *fiber.Ctx, kind, msg string) error {
 	}
 	sess.Set(sessFlash, msg)
 	sess.Set(sessFlashKind, kind)
-	return sess.Save()
+	touchSession(c)
+	return nil
 }
 
 // takeFlash returns and clears the flash message.
@@ -218,7 +247,8 @@ func (s *Server) takeFlash(c *fiber.Ctx) (kind, msg string, err error) {
 	kind, _ = sess.Get(sessFlashKind).(string)
 	sess.Delete(sessFlash)
 	sess.Delete(sessFlashKind)
-	return kind, msg, sess.Save()
+	touchSession(c)
+	return kind, msg, nil
 }
 
 func newToken() string {
