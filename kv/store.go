@@ -44,9 +44,9 @@ type Store struct {
 	db        *badger.DB
 	positions *catalog
 	counts    *countCache
-	log    *slog.Logger
-	cancel context.CancelFunc
-	gcDone chan struct{}
+	log       *slog.Logger
+	cancel    context.CancelFunc
+	gcDone    chan struct{}
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
