@@ -24,7 +24,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,7 +40,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
@@ -130,6 +129,7 @@ var (
 	allocCancel   context.CancelFunc
 	browserErr    error
 	browserSkip   string
+	browserTmp    string
 )
 
 // chromiumPath finds the browser: EXAMREG_CHROME, then the usual names.
@@ -166,6 +166,12 @@ func sharedBrowser(t testing.TB) context.Context {
 			chromedp.Flag("lang", "zh-CN"),
 			chromedp.WindowSize(1280, 900),
 		)
+		// Chromium's own temp files (singleton socket, shared memory) go to
+		// a folder removed at the end: a killed browser leaves them behind.
+		if dir, err := os.MkdirTemp("", "examreg-chromium-"); err == nil {
+			browserTmp = dir
+			opts = append(opts, chromedp.Env("TMPDIR="+dir))
+		}
 		var actx context.Context
 		actx, allocCancel = chromedp.NewExecAllocator(context.Background(), opts...)
 		browserCtx, browserCancel = chromedp.NewContext(actx)
@@ -183,11 +189,17 @@ func sharedBrowser(t testing.TB) context.Context {
 }
 
 func stopBrowser() {
+	if browserCtx != nil {
+		_ = chromedp.Cancel(browserCtx) // closes the browser gracefully
+	}
 	if browserCancel != nil {
 		browserCancel()
 	}
 	if allocCancel != nil {
 		allocCancel()
+	}
+	if browserTmp != "" {
+		_ = os.RemoveAll(browserTmp)
 	}
 }
 
@@ -348,6 +360,14 @@ func (b *tab) entries() []consoleEntry {
 	return append([]consoleEntry(nil), b.console...)
 }
 
+// forgetConsole drops the messages recorded so far (after a test provoked
+// one on purpose).
+func (b *tab) forgetConsole() {
+	b.mu.Lock()
+	b.console = nil
+	b.mu.Unlock()
+}
+
 // consoleErrors returns the exceptions and error-level messages so far.
 func (b *tab) consoleErrors() []consoleEntry {
 	var out []consoleEntry
@@ -417,11 +437,31 @@ func (b *tab) abs(path string) string {
 // the final document (after redirects).
 func (b *tab) open(path string) int {
 	b.t.Helper()
+	return int(b.openResponse(path).Status)
+}
+
+// openResponse is open returning the whole response of the final document
+// (status, headers).
+func (b *tab) openResponse(path string) *network.Response {
+	b.t.Helper()
 	resp := run(b, chromedp.NavigateResponse(b.abs(path)))
 	if resp == nil {
 		b.fatalf("open %s: no response", path)
 	}
-	return int(resp.Status)
+	return resp
+}
+
+// header returns a response header, whatever its case.
+func header(resp *network.Response, name string) string {
+	for k, v := range resp.Headers {
+		if strings.EqualFold(k, name) {
+			if s, ok := v.(string); ok {
+				return s
+			}
+			return fmt.Sprint(v)
+		}
+	}
+	return ""
 }
 
 // currentURL is the URL of the current history entry (no JavaScript needed).
@@ -774,6 +814,3 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n]) + "…"
 }
-
-var _ = errors.New
-var _ = page.Navigate

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"examreg/domain"
 )
 
@@ -49,9 +51,17 @@ func registerJourney(t *testing.T, seq int, opts ...tabOption) {
 	id := newIDNumber(seq)
 	const name, phone, newPhone, password = "李小明", "13912345678", "13700001111", "Kaoshi2023ok"
 
-	// 1. The registration form.
-	if st := b.open("/register"); st != 200 {
-		t.Fatalf("GET /register: status %d", st)
+	// 1. The registration form: personal data, so no caching and no
+	// browser autocomplete (seed FAQ 四, 六).
+	resp := b.openResponse("/register")
+	if resp.Status != 200 {
+		t.Fatalf("GET /register: status %d", resp.Status)
+	}
+	if cc := header(resp, "Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Errorf("GET /register: Cache-Control %q, want no-store", cc)
+	}
+	if ac := eval[string](b, `document.querySelector('form[action="/register"]').getAttribute("autocomplete")`); ac != "off" {
+		t.Errorf("register form autocomplete=%q, want off", ac)
 	}
 	b.assertText("用户注册", "身份证号", "每个身份证号只能注册一个账号")
 	if !strings.Contains(b.title(), "用户注册") {
@@ -108,8 +118,12 @@ func registerJourney(t *testing.T, seq int, opts ...tabOption) {
 	}
 
 	// 4. 注册信息维护: change the phone.
-	if st := b.open("/account/profile"); st != 200 {
-		t.Fatalf("GET /account/profile: status %d", st)
+	resp = b.openResponse("/account/profile")
+	if resp.Status != 200 {
+		t.Fatalf("GET /account/profile: status %d", resp.Status)
+	}
+	if cc := header(resp, "Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Errorf("GET /account/profile: Cache-Control %q, want no-store", cc)
 	}
 	masked := domain.MaskedID(id)
 	b.assertText("注册信息维护", name, masked, "1995-06-15")
@@ -252,7 +266,11 @@ func TestBrowserPagesNoCSPViolations(t *testing.T) {
 			}
 			seen[h] = true
 			before := len(b.entries())
-			st := b.open(h)
+			resp := b.openResponse(h)
+			st := int(resp.Status)
+			if csp := header(resp, "Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+				t.Errorf("%s %s: Content-Security-Policy %q", role, h, csp)
+			}
 			// Let late errors (deferred scripts, images) arrive.
 			b.waitReady()
 			msgs := b.entries()[before:]
@@ -298,6 +316,23 @@ func TestBrowserPagesNoCSPViolations(t *testing.T) {
 	anon.name = "visitor"
 	anon.open("/")
 	visit(anon, "visitor")
+
+	// The detector itself: an inline script must be refused by the CSP and
+	// the refusal must reach the console log that the checks read.
+	anon.open("/")
+	eval[chromedp.Void](anon, `void document.head.appendChild(Object.assign(document.createElement("script"), {textContent: "window.__inline = 1"}))`)
+	anon.waitFor("the CSP refusal of an inline script in the console", func() bool {
+		for _, e := range anon.entries() {
+			if e.isCSP() {
+				return true
+			}
+		}
+		return false
+	})
+	if ran := eval[bool](anon, `window.__inline === 1`); ran {
+		t.Error("an inline script ran: the CSP does not forbid inline scripts")
+	}
+	anon.forgetConsole()
 
 	for _, r := range []struct {
 		role  string
