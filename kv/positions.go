@@ -14,6 +14,15 @@ import (
 type catalog struct {
 	mu     sync.RWMutex
 	byExam map[string]map[string]domain.Position
+	// sorted holds, per exam, an immutable slice sorted by code and the
+	// distinct departments, built on the first read after a change and
+	// shared by every reader until the next change (search never copies).
+	sorted map[string]*positionSnapshot
+}
+
+type positionSnapshot struct {
+	list        []domain.Position
+	departments []string
 }
 
 func (c *catalog) put(p domain.Position) {
@@ -25,16 +34,42 @@ func (c *catalog) put(p domain.Position) {
 		c.byExam[p.ExamID] = m
 	}
 	m[p.Code] = p
+	delete(c.sorted, p.ExamID)
 }
 
 func (c *catalog) remove(examID, code string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.byExam[examID], code)
+	delete(c.sorted, examID)
+}
+
+// snapshot returns the exam's sorted snapshot, building it when stale.
+func (c *catalog) snapshot(examID string) *positionSnapshot {
+	c.mu.RLock()
+	snap := c.sorted[examID]
+	c.mu.RUnlock()
+	if snap != nil {
+		return snap
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if snap := c.sorted[examID]; snap != nil {
+		return snap
+	}
+	m := c.byExam[examID]
+	list := make([]domain.Position, 0, len(m))
+	for _, p := range m {
+		list = append(list, p)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
+	snap = &positionSnapshot{list: list, departments: domain.Departments(list)}
+	c.sorted[examID] = snap
+	return snap
 }
 
 func (s *Store) loadCatalog() error {
-	s.positions = &catalog{byExam: map[string]map[string]domain.Position{}}
+	s.positions = &catalog{byExam: map[string]map[string]domain.Position{}, sorted: map[string]*positionSnapshot{}}
 	return s.View(func(tx *Tx) error {
 		return tx.Scan(prefixPos, ScanOptions{}, func(_ string, v []byte) error {
 			var p domain.Position
@@ -108,6 +143,19 @@ func (s *Store) Positions(examID string) []domain.Position {
 	s.positions.mu.RUnlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
+}
+
+// PositionList returns an exam's positions sorted by code, shared with
+// every other reader: callers must not modify it (or the positions in it).
+// It is rebuilt only after a position changes, so search costs no copy.
+func (s *Store) PositionList(examID string) []domain.Position {
+	return s.positions.snapshot(examID).list
+}
+
+// PositionDepartments returns the distinct 遴选机关 of an exam's positions,
+// in code order; shared, read only.
+func (s *Store) PositionDepartments(examID string) []string {
+	return s.positions.snapshot(examID).departments
 }
 
 // PositionCount returns how many positions an exam has.
