@@ -228,3 +228,6 @@ func Write(sheets ...Sheet) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// MaxUpload is the largest .xlsx accepted for import.
+const MaxUpload = 20 << 20
