@@ -168,7 +168,7 @@ func demoPositions(exam *domain.Exam, now time.Time) []domain.Position {
 				ExamID: exam.ID, Code: fmt.Sprintf("%s%04d", prefix, seq[d.level]), Department: d.name,
 				Employer: d.name + offices[(di+i)%len(offices)], Title: titles[t], LevelCode: d.level,
 				Description: "从事" + strings.TrimSuffix(titles[t], "岗") + "相关工作",
-				Quota: 1 + k%3, Education: educations[k%len(educations)], Degree: degrees[k%len(degrees)],
+				Quota:       1 + k%3, Education: educations[k%len(educations)], Degree: degrees[k%len(degrees)],
 				Major: majors[t], MaxAge: ages[k%len(ages)], Political: politicals[(k/2)%len(politicals)],
 				GrassrootsYears: years[k%len(years)], Rank: ranks[k%len(ranks)], Other: others[k%len(others)],
 				Phone: fmt.Sprintf("027-8723%04d", 1000+di*10), UpdatedAt: now,

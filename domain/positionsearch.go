@@ -242,15 +242,34 @@ func SearchPositions(all []Position, q PositionQuery, counts map[string]Position
 	return page
 }
 
+// matchesWords reports whether every word occurs in one of the searched
+// fields. Words are lower-cased; fields are lower-cased only for a word with
+// Latin letters (rare: "IT岗"), so the usual Chinese search allocates nothing.
 func matchesWords(p *Position, words []string) bool {
 	for _, w := range words {
-		if !strings.Contains(p.Title, w) && !strings.Contains(p.Department, w) &&
-			!strings.Contains(p.Employer, w) && !strings.Contains(p.Major, w) &&
-			!strings.Contains(strings.ToLower(p.Code), w) {
+		fields := [...]string{p.Title, p.Department, p.Employer, p.Major, p.Code}
+		found := false
+		latin := hasLatin(w)
+		for _, f := range fields {
+			if strings.Contains(f, w) || (latin && strings.Contains(strings.ToLower(f), w)) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}
 	return true
+}
+
+func hasLatin(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 // educationAccepts reports whether a candidate whose 学历 ranks have meets
