@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"examreg/domain"
+	"examreg/domain/sheet"
 	"examreg/kv"
 )
 
@@ -67,7 +69,125 @@ func createDemoCandidate(store *kv.Store, idNumber string, now time.Time) error 
 	})
 }
 
-// seedDemoExam creates the demo exam with its levels and positions.
+// seedDemoExam creates the demo exam with its two levels and about 200
+// positions, with registration and review open now, and the announcement
+// carrying the 职位表 exported by the system itself.
 func seedDemoExam(store *kv.Store, now time.Time) error {
-	return nil
+	day := 24 * time.Hour
+	base := now.In(domain.Shanghai).Truncate(time.Hour)
+	f := domain.ExamForm{
+		Name:      demoExamName,
+		Code:      "2023HBLX",
+		Levels:    "sz 省直机关\nds 市州机关",
+		Subjects:  "公共基础知识\n案例分析与对策性论文写作",
+		Fee:       "100",
+		Pledge:    demoPledge,
+		Published: true,
+		Windows: map[domain.WindowKind][2]string{
+			domain.WindowRegistration: demoWindow(base.Add(-day), base.Add(14*day)),
+			domain.WindowReview:       demoWindow(base.Add(-day), base.Add(16*day)),
+			domain.WindowPayment:      demoWindow(base.Add(17*day), base.Add(20*day)),
+			domain.WindowTicket:       demoWindow(base.Add(25*day), base.Add(30*day)),
+			domain.WindowScore:        demoWindow(base.Add(50*day), base.Add(80*day)),
+		},
+	}
+	exam := &domain.Exam{ID: kv.NewID(now)}
+	if err := f.Apply(exam, now); err != nil {
+		return err
+	}
+	audit := kv.AuditEntry{At: now, ActorID: "demo", Action: "exam.create", Detail: "demo"}
+	if err := store.SaveExam(exam, audit); err != nil {
+		return err
+	}
+	positions := demoPositions(exam, now)
+	audit.Action = "position.import"
+	if _, err := store.ImportPositions(exam.ID, positions, audit); err != nil {
+		return err
+	}
+	table, err := sheet.EncodePositions(store.PositionList(exam.ID), exam)
+	if err != nil {
+		return err
+	}
+	notice := &domain.Notice{
+		ID: kv.NewID(now), Title: demoExamName + "公告", Body: demoNoticeBody,
+		AuthorID: "demo", CreatedAt: now, UpdatedAt: now,
+	}
+	file := kv.NewAttachment{
+		Meta: kv.BlobMeta{ID: kv.NewID(now), Name: demoExamName + "职位表.xlsx",
+			ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", OwnerID: "demo", CreatedAt: now},
+		Data: table,
+	}
+	audit.Action = "notice.create"
+	return store.SaveNotice(notice, []kv.NewAttachment{file}, audit)
 }
+
+const demoExamName = "湖北省2023年度市州级以上机关公开遴选公务员"
+
+func demoWindow(start, end time.Time) [2]string {
+	return [2]string{start.Format(domain.DatetimeLocal), end.Format(domain.DatetimeLocal)}
+}
+
+// demoPositions spreads about 200 positions over 20 departments of the two
+// levels, with requirements varied deterministically.
+func demoPositions(exam *domain.Exam, now time.Time) []domain.Position {
+	type dept struct {
+		name, level string
+		n           int
+	}
+	depts := []dept{
+		{demoDepartmentName, "sz", 10}, {"湖北省人民政府办公厅", "sz", 10}, {"湖北省发展和改革委员会", "sz", 12},
+		{"湖北省教育厅", "sz", 10}, {"湖北省财政厅", "sz", 12}, {"湖北省自然资源厅", "sz", 10},
+		{"湖北省生态环境厅", "sz", 10}, {"湖北省交通运输厅", "sz", 10}, {"湖北省农业农村厅", "sz", 10},
+		{"湖北省商务厅", "sz", 8}, {"湖北省卫生健康委员会", "sz", 10}, {"湖北省审计厅", "sz", 10},
+		{"中共武汉市委组织部", "ds", 10}, {"武汉市发展和改革委员会", "ds", 10}, {"宜昌市财政局", "ds", 10},
+		{"襄阳市自然资源和规划局", "ds", 10}, {"荆州市生态环境局", "ds", 10}, {"黄石市人力资源和社会保障局", "ds", 8},
+		{"十堰市交通运输局", "ds", 10}, {"孝感市审计局", "ds", 10},
+	}
+	offices := []string{"办公室", "政策法规处", "综合规划处", "财务处", "人事处", "信息中心", "督查室", "研究室"}
+	titles := []string{"综合文字岗", "法制审核岗", "财务审计岗", "信息化建设岗", "政策研究岗", "综合管理岗", "项目管理岗", "统计分析岗", "党建工作岗", "规划编制岗"}
+	majors := []string{"中国语言文学类、新闻传播学类", "法学类", "会计学、审计学、财务管理", "计算机类、电子信息类", "经济学类", "", "公共管理类、政治学类", "统计学类", "马克思主义理论类、政治学类", "城乡规划、地理科学类"}
+	educations := []string{"大学本科及以上", "全日制大学本科及以上", "研究生", "大学本科及以上", ""}
+	degrees := []string{"学士及以上", "学士及以上", "硕士及以上", "", "学士及以上"}
+	politicals := []string{"中共党员", "", "中共党员", "", "中共党员（含预备党员）"}
+	ranks := []string{"四级主任科员及以上", "一级科员及以上", "", "三级主任科员及以上"}
+	others := []string{"", "需经常加班值班", "具有法律职业资格证书（A类）", "", "具有较强的文字综合能力"}
+	ages := []int{35, 40, 35, 0, 38}
+	years := []int{2, 2, 3, 5, 2}
+	var list []domain.Position
+	seq := map[string]int{}
+	for di, d := range depts {
+		for i := 0; i < d.n; i++ {
+			k := di*7 + i*3
+			seq[d.level]++
+			prefix := "1420"
+			if d.level == "ds" {
+				prefix = "1421"
+			}
+			t := i % len(titles)
+			list = append(list, domain.Position{
+				ExamID: exam.ID, Code: fmt.Sprintf("%s%04d", prefix, seq[d.level]), Department: d.name,
+				Employer: d.name + offices[(di+i)%len(offices)], Title: titles[t], LevelCode: d.level,
+				Description: "从事" + strings.TrimSuffix(titles[t], "岗") + "相关工作",
+				Quota:       1 + k%3, Education: educations[k%len(educations)], Degree: degrees[k%len(degrees)],
+				Major: majors[t], MaxAge: ages[k%len(ages)], Political: politicals[(k/2)%len(politicals)],
+				GrassrootsYears: years[k%len(years)], Rank: ranks[k%len(ranks)], Other: others[k%len(others)],
+				Phone: fmt.Sprintf("027-8723%04d", 1000+di*10), UpdatedAt: now,
+			})
+		}
+	}
+	return list
+}
+
+const demoPledge = `本人郑重承诺：
+一、本人已认真阅读《湖北省2023年度市州级以上机关公开遴选公务员公告》及相关政策规定，清楚并理解其内容，符合报考职位的资格条件。
+二、本人所填报的个人信息和提交的材料真实、准确、完整，不隐瞒、不虚报；如有弄虚作假，自愿取消遴选资格并承担相应责任。
+三、本人不存在公告所列不得报考的情形：试用期内，受处分期间或未满影响期限，近三年年度考核有基本称职及以下等次，其他法律法规规定不得报考的情形。
+四、本人自觉遵守考试纪律，服从考试安排，不委托他人代报名，不以他人身份报名；违反规定的，愿按有关规定接受处理。
+五、本人认真履行报考人员的各项义务，在规定时间内完成资格审核、缴费、打印准考证等事项，逾期自愿放弃。`
+
+const demoNoticeBody = `根据《公务员法》和《公务员公开遴选办法》等规定，经研究，决定面向全省公开遴选市州级以上机关公务员。现将有关事项公告如下。
+一、遴选计划：本次公开遴选分为省直机关和市州机关两个层级，具体职位及资格条件见附件职位表。
+二、报名方式：报名采取网上报名方式，报考人员登录本系统注册、填报信息、选择职位并上传盖章的报名推荐表。每人限报一个职位。
+三、资格审核：遴选机关在审核时间内对报考人员进行资格审核，审核结果可登录系统查询。
+四、网上缴费：资格审核通过的报考人员须在规定时间内完成网上缴费，逾期未缴费视为自动放弃。
+五、咨询电话：027-87710491（工作日 8:30-11:30、14:00-17:30）。`

@@ -20,6 +20,9 @@ const countShards = 16
 type countCache struct {
 	mu     sync.RWMutex
 	byExam map[string]map[string]domain.PositionCounts
+	// version counts the changes per exam, so a polling page can be told
+	// "nothing changed" without rendering anything.
+	version map[string]uint64
 }
 
 func (c *countCache) add(examID, code string, d domain.PositionCounts) {
@@ -32,6 +35,7 @@ func (c *countCache) add(examID, code string, d domain.PositionCounts) {
 	}
 	cur := m[code]
 	m[code] = addCounts(cur, d, 1)
+	c.version[examID]++
 }
 
 func addCounts(a, b domain.PositionCounts, sign int) domain.PositionCounts {
@@ -56,7 +60,7 @@ func contribution(st domain.State) domain.PositionCounts {
 }
 
 func (s *Store) loadCounts() error {
-	s.counts = &countCache{byExam: map[string]map[string]domain.PositionCounts{}}
+	s.counts = &countCache{byExam: map[string]map[string]domain.PositionCounts{}, version: map[string]uint64{}}
 	return s.View(func(tx *Tx) error {
 		return tx.Scan(prefixCount, ScanOptions{}, func(key string, v []byte) error {
 			examID, code := parseCountKey(key)
@@ -127,6 +131,25 @@ func (s *Store) Counts(examID string) map[string]domain.PositionCounts {
 		out[k] = v
 	}
 	return out
+}
+
+// CountsVersion changes whenever any count of the exam changes (it starts
+// at 0 when the store opens).
+func (s *Store) CountsVersion(examID string) uint64 {
+	s.counts.mu.RLock()
+	defer s.counts.mu.RUnlock()
+	return s.counts.version[examID]
+}
+
+// CountTotals sums the counts of an exam's positions.
+func (s *Store) CountTotals(examID string) domain.PositionCounts {
+	s.counts.mu.RLock()
+	defer s.counts.mu.RUnlock()
+	var t domain.PositionCounts
+	for _, c := range s.counts.byExam[examID] {
+		t = addCounts(t, c, 1)
+	}
+	return t
 }
 
 // PositionCounts returns one position's counts.
@@ -219,6 +242,7 @@ func (s *Store) RebuildCounts(examID string) ([]CountDrift, error) {
 	}
 	s.counts.mu.Lock()
 	s.counts.byExam[examID] = actual
+	s.counts.version[examID]++
 	s.counts.mu.Unlock()
 	return drift, nil
 }

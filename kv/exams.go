@@ -7,6 +7,9 @@ import (
 	"examreg/domain"
 )
 
+// UniqueExamCode keeps exam codes unique.
+const UniqueExamCode = "exam_code"
+
 // PutExam creates or replaces an exam.
 func (tx *Tx) PutExam(e *domain.Exam) error { return tx.Put(examKey(e.ID), e) }
 
@@ -42,4 +45,54 @@ func (s *Store) Exams() (list []*domain.Exam, err error) {
 	})
 	sort.SliceStable(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
 	return list, err
+}
+
+// PublishedExams lists the exams candidates may see, newest first.
+func (s *Store) PublishedExams() ([]*domain.Exam, error) {
+	all, err := s.Exams()
+	out := all[:0]
+	for _, e := range all {
+		if e.Published {
+			out = append(out, e)
+		}
+	}
+	return out, err
+}
+
+// SaveExam creates (old == nil) or updates an exam with its audit entry in
+// one transaction. The exam code is unique (ECONFLICT on field "code"); a
+// level that positions still use cannot be removed (ECONFLICT on "levels").
+func (s *Store) SaveExam(e *domain.Exam, audit AuditEntry) error {
+	return s.Update(func(tx *Tx) error {
+		old, err := tx.Exam(e.ID)
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+		if old != nil && old.Code != e.Code {
+			if err := tx.ReleaseUnique(UniqueExamCode, old.Code, e.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.ClaimUnique(UniqueExamCode, e.Code, e.ID, "考试代码 "+e.Code+" 已被其他考试使用。"); err != nil {
+			return domain.FieldError("code", domain.ErrorMessage(err))
+		}
+		if old != nil {
+			for _, l := range old.Levels {
+				if _, still := e.Level(l.Code); still {
+					continue
+				}
+				for _, p := range s.PositionList(e.ID) {
+					if p.LevelCode == l.Code {
+						return &domain.Error{Code: domain.ECONFLICT, Message: "层级「" + l.Name + "」下还有职位，不能删除。",
+							Fields: domain.FieldErrors{"levels": "层级「" + l.Name + "」（" + l.Code + "）下还有职位（如 " + p.Code + "），请先删除或移动这些职位。"}}
+					}
+				}
+			}
+		}
+		audit.Target = e.ID
+		if err := tx.AppendAudit(audit); err != nil {
+			return err
+		}
+		return tx.PutExam(e)
+	})
 }

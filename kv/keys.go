@@ -21,6 +21,8 @@ package kv
 //	v1/idx/app_by_cand/<candidateID>/<appID>    empty; a candidate's applications
 //	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so
 //	                                            concurrent changes to a popular position rarely conflict
+//	    unique "exam_code": <exam code> -> examID (exams.go)
+//	v1/notice/<noticeID>                        domain.Notice (JSON); attachments are blobs (notices.go)
 //
 // Issues that add records add their keys here.
 const (

@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"examreg/domain"
+	"examreg/views"
+)
+
+// showStats is the public 报名人数统计 (GET /stats). Counts come from the
+// store's in-memory totals, kept in step by the transactions that change
+// applications. An htmx request gets only the table; a poll (?v=version)
+// whose version is still current gets 204 and an empty body.
+func (s *Server) showStats(c *fiber.Ctx) error {
+	exam, choices, err := s.publicExam(c, c.Query("exam"))
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND && c.Query("exam") == "" {
+			return s.page(c, fiber.StatusOK, "报名人数统计", "stats", views.NotOpenPage("报名人数统计", "目前没有发布的考试。"), nil)
+		}
+		return err
+	}
+	version := strconv.FormatUint(s.store.CountsVersion(exam.ID), 10)
+	if isHX(c) && c.Query("v") == version {
+		c.Vary("HX-Request")
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	q, qerr := domain.ParsePositionQuery(queryGetter(c))
+	extra := [][2]string{{"exam", exam.ID}}
+	table := views.StatsTableProps{
+		Levels:  views.LevelNames(exam),
+		Updated: domain.FormatTime(s.now()),
+		PageURL: func(n int) string {
+			qq := q
+			qq.Page = n
+			return views.BuildURL("/stats", extra, qq.Values())
+		},
+	}
+	status := fiber.StatusOK
+	if qerr != nil {
+		status = invalidStatus
+		table.Error = fieldMessages(qerr)
+	} else {
+		all := s.store.PositionList(exam.ID)
+		counts := s.store.Counts(exam.ID)
+		table.Page = domain.SearchPositions(all, q, counts, nil)
+		table.Positions = len(all)
+		for i := range all {
+			c := counts[all[i].Code]
+			table.Totals.Submitted += c.Submitted
+			table.Totals.Approved += c.Approved
+			table.Totals.Paid += c.Paid
+			if c.Approved == 0 {
+				table.ZeroCount++
+			}
+		}
+		table.PollURL = views.BuildURL("/stats", extra, q.Values(), [][2]string{{"v", version}})
+	}
+	form := views.PositionSearchFormProps{
+		Action: "/stats", Hidden: extra, Target: "#stats-table", Query: q, Fields: domain.ErrorFields(qerr),
+		Levels: exam.Levels, Departments: s.store.PositionDepartments(exam.ID), ShowNoApproved: true,
+	}
+	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: form, Table: table}
+	return s.page(c, status, "报名人数统计", "stats", views.StatsPage(page), views.StatsTable(table))
+}
