@@ -21,6 +21,7 @@ package kv
 //	v1/idx/app_by_cand/<candidateID>/<appID>    empty; a candidate's applications
 //	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so
 //	                                            concurrent changes to a popular position rarely conflict
+//	v1/photo_pending/<accountID>                PendingPhoto (JSON): a normalised photo shown before 保存图片
 //
 // Issues that add records add their keys here.
 const (
