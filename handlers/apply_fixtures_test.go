@@ -3,12 +3,12 @@ package handlers
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/crc32"
-	"image/png"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -175,7 +175,7 @@ func validForm() url.Values {
 		"ft_education": {"大学本科"}, "ft_degree": {"学士"}, "ft_school": {"武汉大学"}, "ft_major": {"法学"},
 		"ft_grad_date": {"2010-06"}, "appraisals": {"2020年度称职，2021年度优秀，2022年度称职"},
 		"phone": {"13912345678"}, "address": {"湖北省武汉市江岸区沿江大道1号"},
-		"resume": {"2006.09—2010.06 武汉大学法学专业学习\n2010.07— 武汉市江岸区人民政府办公室科员"},
+		"resume":  {"2006.09—2010.06 武汉大学法学专业学习\n2010.07— 武汉市江岸区人民政府办公室科员"},
 		"rewards": {"无"}, "family_n": {"1"},
 		"family.0.relation": {"父亲"}, "family.0.name": {"李大明"}, "family.0.birth_month": {"1960-01"},
 		"family.0.political": {"群众"}, "family.0.work": {"退休"},

@@ -328,7 +328,7 @@ func TestApplyJourney(t *testing.T) {
 		t.Errorf("counts %+v", got)
 	}
 	r = c.Get(base + "/materials")
-	if r.Doc().Find(`form[action="` + base + `/materials"]`).Length() != 0 {
+	if r.Doc().Find(`form[action="`+base+`/materials"]`).Length() != 0 {
 		t.Errorf("upload form still shown after 材料确认")
 	}
 	r = c.postFile(base+"/materials", hiddenOf(t, r, base+"/materials/confirm"), "recommendation", "x.pdf", samplePDF(t, 2, false))
