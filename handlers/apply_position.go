@@ -14,9 +14,9 @@ import (
 // positionPageLimit bounds the rows of one result page.
 const positionPageLimit = 100
 
-// showPosition is 选择职位: the positions of the chosen level, searchable;
+// showChoosePosition is 选择职位: the positions of the chosen level, searchable;
 // ?code= shows the clicked one (点击选择) with its requirements and 保存.
-func (s *Server) showPosition(c *fiber.Ctx) error {
+func (s *Server) showChoosePosition(c *fiber.Ctx) error {
 	ac, err := s.loadApply(c)
 	if err != nil {
 		return err
@@ -86,10 +86,10 @@ func (s *Server) levelPositions(ac *applyCtx, q string) []domain.Position {
 	return out
 }
 
-// savePosition is 保存 on 选择职位 (and 改报 after 审核不通过): the hard
+// saveChosenPosition is 保存 on 选择职位 (and 改报 after 审核不通过): the hard
 // requirements the data can decide are checked in the transaction; the
 // rest must be acknowledged and go to the reviewer.
-func (s *Server) savePosition(c *fiber.Ctx) error {
+func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
 	if err := checkFormAccount(c); err != nil {
 		return err
 	}
