@@ -554,3 +554,89 @@ func accountID(t *testing.T, ts *testServer, login string) string {
 	}
 	return a.ID
 }
+
+// TestPhotoCaptcha: 保存图片 asks for the captcha; a wrong answer keeps the
+// pending photo and saves nothing.
+func TestPhotoCaptcha(t *testing.T) {
+	ts := newTestServer(t, withCaptcha())
+	c := ts.client()
+	id := newCandidate(t, c)
+	c.Get("/photo")
+	wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.png", samplePhoto(t, 600, 840)), "/photo", "upload")
+	r := c.Get("/photo")
+	f := hiddenOf(t, r, "/photo/save")
+	capID, _ := r.Doc().Find(`input[name="captcha_id"]`).Attr("value")
+	if capID == "" {
+		t.Fatal("no captcha on 保存图片")
+	}
+	r = c.PostForm("/photo/save", merge(f, url.Values{"captcha_id": {capID}, "captcha": {"000000x"}}))
+	wantStatus(t, r, 422, "wrong captcha")
+	if r.FieldError("captcha") == "" {
+		t.Error("no captcha message")
+	}
+	if a, _ := ts.store.AccountByLogin(id); a.PhotoID != "" {
+		t.Fatal("photo saved with a wrong captcha")
+	}
+	f = hiddenOf(t, r, "/photo/save")
+	c.SolveCaptcha(f)
+	wantRedirect(t, c.PostForm("/photo/save", f), "/", "保存图片")
+	if a, _ := ts.store.AccountByLogin(id); a.PhotoID == "" {
+		t.Fatal("photo not saved")
+	}
+	// The pending photo is gone; the saved one is served to its owner only.
+	if r := c.Get("/photo/pending.jpg"); r.Status != 404 {
+		t.Errorf("pending photo after save: %d", r.Status)
+	}
+	other := ts.client()
+	newCandidate(t, other)
+	if r := other.Get("/photo/current.jpg"); r.Status != 404 {
+		t.Errorf("another candidate's photo: %d", r.Status)
+	}
+}
+
+// TestApplyIndexAndFamilySection: 报考流程 without an application, one
+// application per exam, the htmx family section save.
+func TestApplyIndexAndFamilySection(t *testing.T) {
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	c := ts.client()
+	newCandidate(t, c)
+	if r := c.Get("/apply"); r.TestID("no-application") == "" {
+		t.Errorf("no application message missing")
+	}
+	wantRedirect(t, c.Get(base), base+"/level", "flow without application")
+	savePhotoStep(t, c)
+	levelStep(t, c, fxLevel)
+	wantRedirect(t, c.Get("/apply"), base, "one application")
+	// Level may change before a position is chosen; the application stays one.
+	r := c.Get(base + "/level")
+	wantRedirect(t, c.PostForm(base+"/level", merge(hiddenOf(t, r, base+"/level"), url.Values{"level": {"sx"}})), base+"/pledge", "change level")
+	pledgeStep(t, c)
+	r = c.Get(base + "/form")
+	r = c.HXPostForm(base+"/form", merge(hiddenOf(t, r, base+"/form"), url.Values{"section": {"family"}, "family_n": {"2"},
+		"family.0.relation": {"母亲"}, "family.0.name": {"王芳"}, "family.0.birth_month": {"1962-5"},
+		"family.1.relation": {"配偶"}, "family.1.name": {"张"}, "family.1.birth_month": {"2090-01"}}))
+	wantStatus(t, r, 422, "family with a future birth month")
+	if r.FieldError("family.1.birth_month") == "" || r.Doc().Find("#sec-family").Length() != 1 {
+		t.Fatalf("family error not at the cell:\n%s", r)
+	}
+	r = c.Get(base + "/form")
+	r = c.HXPostForm(base+"/form", merge(hiddenOf(t, r, base+"/form"), url.Values{"section": {"family"}, "family_n": {"1"},
+		"family.0.relation": {"母亲"}, "family.0.name": {"王芳"}, "family.0.birth_month": {"1962-5"}}))
+	wantStatus(t, r, 200, "family save")
+	list, _ := ts.store.ApplicationsOfCandidate(accountOfClient(t, ts, c))
+	if len(list) != 1 || list[0].LevelCode != "sx" || len(list[0].Form.Family) != 1 || list[0].Form.Family[0].BirthMonth != "1962-05" {
+		t.Fatalf("family not saved: %+v", list)
+	}
+}
+
+// accountOfClient finds the account of the client's session through the page header.
+func accountOfClient(t *testing.T, ts *testServer, c *client) string {
+	t.Helper()
+	r := c.Get("/photo")
+	v, _ := r.Doc().Find(`input[name="for_account"]`).Attr("value")
+	if v == "" {
+		t.Fatal("no for_account on /photo")
+	}
+	return v
+}
