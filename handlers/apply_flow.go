@@ -163,8 +163,18 @@ func (s *Server) chooseLevel(c *fiber.Ctx) error {
 			State: domain.StateStarted, Version: 1, CreatedAt: now, UpdatedAt: now,
 			History: []domain.HistoryEntry{{At: now, ActorID: ac.acct.ID, Role: domain.RoleCandidate, To: domain.StateStarted, Note: "选择报考层级"}},
 		}
-		if err := s.store.CreateApplication(app); err != nil {
-			return err
+		if cerr := s.store.CreateApplication(app); cerr != nil {
+			if domain.ErrorCode(cerr) != domain.ECONFLICT {
+				return cerr
+			}
+			// A double-clicked 提交 or a second tab: the application exists.
+			if ac, err = s.loadApply(c); err != nil {
+				return err
+			}
+			if ac.app == nil {
+				return cerr
+			}
+			return s.actionRefused(c, ac, cerr)
 		}
 		return s.redirect(c, next)
 	}

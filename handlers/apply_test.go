@@ -640,3 +640,29 @@ func accountOfClient(t *testing.T, ts *testServer, c *client) string {
 	}
 	return v
 }
+
+// TestDoubleClicks: a second 提交 of the level form and a second 保存图片
+// end on a clear page, with one application and one photo.
+func TestDoubleClicks(t *testing.T) {
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	c := ts.client()
+	id := newCandidate(t, c)
+	c.Get("/photo")
+	wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.jpg", samplePhoto(t, 600, 840)), "/photo", "upload")
+	f := hiddenOf(t, c.Get("/photo"), "/photo/save")
+	wantRedirect(t, c.PostForm("/photo/save", f), "/", "保存图片")
+	wantRedirect(t, c.PostForm("/photo/save", f), "/", "保存图片 again")
+
+	r := c.Get(base + "/level")
+	h := merge(hiddenOf(t, r, base+"/level"), url.Values{"level": {fxLevel}})
+	wantRedirect(t, c.PostForm(base+"/level", h), base+"/pledge", "level")
+	r = c.PostForm(base+"/level", h)
+	wantStatus(t, r, 409, "level again")
+	if r.Doc().Find(`[data-testid="flow"]`).Length() != 1 {
+		t.Errorf("second level post: want the flow page with the message:\n%s", r)
+	}
+	if list, _ := ts.store.ApplicationsOfCandidate(accountID(t, ts, id)); len(list) != 1 {
+		t.Errorf("%d applications", len(list))
+	}
+}

@@ -85,6 +85,12 @@ func (s *Server) savePhoto(c *fiber.Ctx) error {
 		return s.photoPage(c, invalidStatus, map[string]string{"captcha": captchaMessage}, "")
 	}
 	if _, err := s.store.SavePendingPhoto(account(c).ID, s.now()); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			// A double-clicked 保存图片: the first click saved it.
+			if a, aerr := s.store.Account(account(c).ID); aerr == nil && a.PhotoID != "" {
+				return s.redirectFlash(c, "/", "ok", "照片已保存。")
+			}
+		}
 		switch domain.ErrorCode(err) {
 		case domain.ECONFLICT, domain.ENOTFOUND:
 			return s.photoPage(c, statusOf(domain.ErrorCode(err)), nil, domain.ErrorMessage(err))
