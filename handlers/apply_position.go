@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
@@ -11,11 +12,9 @@ import (
 	"examreg/views"
 )
 
-// positionPageLimit bounds the rows of one result page.
-const positionPageLimit = 100
-
-// showChoosePosition is 选择职位: the positions of the chosen level, searchable;
-// ?code= shows the clicked one (点击选择) with its requirements and 保存.
+// showChoosePosition is 选择职位: the position search restricted to the
+// application's level; ?code= shows the clicked one (点击选择) with its
+// requirements and 保存. An htmx search gets only the results.
 func (s *Server) showChoosePosition(c *fiber.Ctx) error {
 	ac, err := s.loadApply(c)
 	if err != nil {
@@ -24,66 +23,80 @@ func (s *Server) showChoosePosition(c *fiber.Ctx) error {
 	if ok, err := s.requireApp(c, ac); !ok {
 		return err
 	}
-	p, err := s.positionProps(c, ac, strings.Clone(c.Query("q")), strings.Clone(c.Query("code")))
+	p, err := s.positionProps(c, ac, strings.Clone(c.Query("code")))
 	if err != nil {
 		return err
 	}
-	return s.page(c, fiber.StatusOK, "选择职位", "apply", views.ApplyPositionPage(p), nil)
+	status := fiber.StatusOK
+	if p.Results.Error != "" {
+		status = invalidStatus
+	}
+	return s.page(c, status, "选择职位", "apply", views.ApplyPositionPage(p), views.PositionResults(p.Results))
 }
 
-func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, q, code string) (views.ApplyPositionProps, error) {
+func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.ApplyPositionProps, error) {
 	h, err := s.hidden(c, ac)
 	if err != nil {
 		return views.ApplyPositionProps{}, err
 	}
+	a, exam := ac.app, ac.exam
 	p := views.ApplyPositionProps{
-		Hidden: h, ExamID: ac.exam.ID, ExamName: ac.exam.Name, LevelName: ac.levelName(),
-		Query: q, Current: ac.app.PositionCode,
+		Hidden: h, ExamID: exam.ID, ExamName: exam.Name, LevelName: ac.levelName(), Current: a.PositionCode,
 	}
-	if _, err := domain.CheckTransition(ac.app, ac.exam, domain.ActionSelectPosition, domain.RoleCandidate, s.now()); err != nil {
+	if _, err := domain.CheckTransition(a, exam, domain.ActionSelectPosition, domain.RoleCandidate, s.now()); err != nil {
 		p.Disabled = domain.ErrorMessage(err)
 	}
-	for _, pos := range s.levelPositions(ac, q) {
-		p.Total++
-		if len(p.Rows) < positionPageLimit {
-			p.Rows = append(p.Rows, views.ApplyPositionRow{
-				Position: pos,
-				Chosen:   pos.Code == ac.app.PositionCode && ac.app.State != domain.StateRejected,
-				Rejected: slices.Contains(ac.app.RejectedPositions, pos.Code),
-			})
+
+	// The shared search, with the level fixed to the application's.
+	q, qerr := domain.ParsePositionQuery(func(k string) string {
+		if c.Method() != fiber.MethodGet {
+			return ""
 		}
+		return c.Query(k)
+	})
+	q.Level = a.LevelCode
+	page := domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.Counts(exam.ID),
+		domain.EligibilityFilter(ac.acct, &a.Form, exam))
+	base := ac.base() + "/position"
+	p.Search = views.PositionSearchFormProps{
+		Action: base, Target: "#position-results", Query: q, Fields: domain.ErrorFields(qerr),
+		Departments: s.store.PositionDepartments(exam.ID), CanFilterEligible: a.Form.FullTimeEducation != "",
 	}
+	pickQuery := q.Values()
+	p.Results = views.PositionResultsProps{
+		Page: page, Query: q, BaseURL: base, Levels: views.LevelNames(exam), Selected: a.PositionCode,
+		DetailURL:    func(pos *domain.Position) string { return "/positions/" + exam.ID + "/" + pos.Code },
+		ActionHeader: "选择",
+		Action: func(pos *domain.Position) templ.Component {
+			state := ""
+			switch {
+			case slices.Contains(a.RejectedPositions, pos.Code):
+				state = "rejected"
+			case pos.Code == a.PositionCode && a.State != domain.StateRejected:
+				state = "chosen"
+			case p.Disabled != "":
+				state = "disabled"
+			}
+			return views.ApplyPickAction(views.PickURL(exam.ID, pos.Code, pickQuery), state, pos.Code)
+		},
+	}
+	if qerr != nil {
+		p.Results.Error = domain.ErrorMessage(qerr)
+	}
+
 	if code != "" && p.Disabled == "" {
-		pos, ok := s.store.Position(ac.exam.ID, code)
-		if !ok || pos.LevelCode != ac.app.LevelCode {
+		pos, ok := s.store.Position(exam.ID, code)
+		if !ok || pos.LevelCode != a.LevelCode {
 			p.Error = "职位 " + code + " 不存在或不属于您选择的报考层级。"
 		} else {
 			p.Selected = &pos
-			p.Hard, p.Soft = domain.CheckEligibility(&pos, ac.acct, &ac.app.Form, ac.exam)
-			if err := domain.CheckPositionChoice(ac.app, code); err != nil {
+			p.Hard, p.Soft = domain.CheckEligibility(&pos, ac.acct, &a.Form, exam)
+			if err := domain.CheckPositionChoice(a, code); err != nil {
 				p.Hard = append(p.Hard, domain.ErrorMessage(err))
 			}
 		}
 	}
 	return p, nil
-}
-
-// levelPositions filters the exam's positions to the application's level
-// and the query (code, title, department or employer contains it).
-func (s *Server) levelPositions(ac *applyCtx, q string) []domain.Position {
-	q = strings.TrimSpace(q)
-	var out []domain.Position
-	for _, pos := range s.store.Positions(ac.exam.ID) {
-		if pos.LevelCode != ac.app.LevelCode {
-			continue
-		}
-		if q != "" && !strings.Contains(pos.Code, q) && !strings.Contains(pos.Title, q) &&
-			!strings.Contains(pos.Department, q) && !strings.Contains(pos.Employer, q) {
-			continue
-		}
-		out = append(out, pos)
-	}
-	return out
 }
 
 // saveChosenPosition is 保存 on 选择职位 (and 改报 after 审核不通过): the hard
@@ -103,7 +116,7 @@ func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
 	code, ack := formValue(c, "code"), formValue(c, "ack") == "1"
 	now := s.now()
 	refuse := func(err error) error {
-		p, perr := s.positionProps(c, ac, "", code)
+		p, perr := s.positionProps(c, ac, code)
 		if perr != nil {
 			return perr
 		}

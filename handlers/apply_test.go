@@ -216,8 +216,15 @@ func TestApplyJourney(t *testing.T) {
 
 	// 选择职位: restricted to the level; hard requirement refused with the reason.
 	r = c.Get(base + "/position")
-	if r.Doc().Find(`[data-testid="pos-2001"]`).Length() != 0 || r.Doc().Find(`[data-testid="pos-1001"]`).Length() != 1 {
+	if r.Doc().Find(`[data-testid="position-2001"]`).Length() != 0 || r.Doc().Find(`[data-testid="position-1001"]`).Length() != 1 {
 		t.Errorf("position list not restricted to the level")
+	}
+	r = c.HXGet(base + "/position?q=" + url.QueryEscape("财政") + "&level=sx")
+	wantStatus(t, r, 200, "htmx search")
+	if r.Doc().Find(`[data-testid="position-results"]`).Length() != 1 || r.Doc().Find(`[data-testid="position-1003"]`).Length() != 1 ||
+		r.Doc().Find(`[data-testid="position-1001"]`).Length() != 0 || r.Doc().Find(`[data-testid="position-2001"]`).Length() != 0 ||
+		r.Doc().Find("header").Length() != 0 {
+		t.Errorf("htmx search: want only the results of the level:\n%s", r)
 	}
 	r = positionStep(t, c, "1002", false)
 	wantStatus(t, r, 422, "研究生 position")

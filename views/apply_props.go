@@ -1,7 +1,6 @@
 package views
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -222,22 +221,16 @@ func fieldKind(name string) string { return formFieldSpecs[name].Kind }
 
 func familyName(i int, field string) string { return "family." + strconv.Itoa(i) + "." + field }
 
-// ApplyPositionRow is one position in the 选择职位 list.
-type ApplyPositionRow struct {
-	domain.Position
-	Chosen   bool
-	Rejected bool // this position rejected the candidate: cannot be chosen again
-}
-
 // ApplyPositionProps is the 选择职位 page.
 type ApplyPositionProps struct {
 	Hidden    ApplyHidden
 	ExamID    string
 	ExamName  string
 	LevelName string
-	Query     string
-	Rows      []ApplyPositionRow
-	Total     int // matches before the page limit
+	// Search and Results are the shared position search (views
+	// PositionSearchForm / PositionResults), restricted to the level.
+	Search    PositionSearchFormProps
+	Results   PositionResultsProps
 	Current   string
 	// Selected is the position clicked (点击选择), shown with its
 	// requirements before 保存.
@@ -358,10 +351,8 @@ func splitLines(s string) []string {
 	return out
 }
 
-func pickURL(examID, code, q string) string {
-	v := url.Values{"code": {code}}
-	if q != "" {
-		v.Set("q", q)
-	}
-	return "/apply/" + examID + "/position?" + v.Encode()
+// PickURL is the 点击选择 link of a position: the page with the position
+// shown for 保存, keeping the search.
+func PickURL(examID, code string, query [][2]string) string {
+	return BuildURL("/apply/"+examID+"/position", query, [][2]string{{"code", code}})
 }
