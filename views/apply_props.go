@@ -229,9 +229,9 @@ type ApplyPositionProps struct {
 	LevelName string
 	// Search and Results are the shared position search (views
 	// PositionSearchForm / PositionResults), restricted to the level.
-	Search    PositionSearchFormProps
-	Results   PositionResultsProps
-	Current   string
+	Search  PositionSearchFormProps
+	Results PositionResultsProps
+	Current string
 	// Selected is the position clicked (点击选择), shown with its
 	// requirements before 保存.
 	Selected *domain.Position
