@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -100,12 +101,42 @@ func startServer(t testing.TB) *testServer {
 		defer close(done)
 		_ = app.Listener(ln)
 	}()
+	srv := &testServer{URL: "http://" + ln.Addr().String(), Store: store, app: app}
+	// Shut down only a server that serves: a Shutdown that comes before
+	// Serve started is lost, and Serve would then never return.
+	if err := waitHealthy(srv.URL); err != nil {
+		t.Fatalf("server did not come up: %v", err)
+	}
 	t.Cleanup(func() {
 		_ = app.ShutdownWithTimeout(5 * time.Second)
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("server did not stop")
+		}
 		store.Close()
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), Store: store, app: app}
+	return srv
+}
+
+// waitHealthy polls /healthz until it answers 200.
+func waitHealthy(base string) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // demoCandidateID is the demo candidate's full ID number (the login name).
