@@ -23,8 +23,12 @@ package main
 // violation or an uncaught JavaScript exception.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"net"
 	"net/http"
@@ -680,6 +684,43 @@ func (b *tab) fillByLabel(label, value string) {
 	if got := eval[string](b, fmt.Sprintf(`document.getElementById(%q).value`, id)); got != value {
 		b.fatalf("field %q holds %q after typing %q", label, got, value)
 	}
+}
+
+// uploadByLabel puts the file at path into the <input type=file> that the
+// label points to (works with JavaScript off).
+func (b *tab) uploadByLabel(label, path string) {
+	b.t.Helper()
+	id := b.controlForLabel(label)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.do(chromedp.SetUploadFiles(chromedp.ID(id), []string{abs}))
+}
+
+// writeJPEG writes a w×h portrait-like JPEG (blue background, a face-coloured
+// disc) into the test's temp dir and returns its path.
+func writeJPEG(t testing.TB, w, h int) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{70, 130, 200, 255}
+			if dx, dy := x-w/2, y-h*2/5; dx*dx+dy*dy < (w/4)*(w/4) {
+				c = color.RGBA{230, 190, 160, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("photo-%dx%d.jpg", w, h))
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // fill fills several fields by label, in order.
