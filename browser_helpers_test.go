@@ -621,6 +621,22 @@ func (b *tab) assertNoText(ss ...string) {
 	}
 }
 
+// assertNumbersUnbroken fails when a table cell or a definition that holds
+// only a code or number (职位代码, ID, phone, counts of 5+ digits) is broken
+// across lines: such a value must stay readable and copyable.
+func (b *tab) assertNumbersUnbroken() {
+	b.t.Helper()
+	broken := eval[string](b, `Array.from(document.querySelectorAll("td, th, dd, code"))
+		.filter(e => /^[0-9A-Z*]{5,}$/.test(e.innerText.trim()) && e.getClientRects().length > 0)
+		.filter(e => { const r = document.createRange(); r.selectNodeContents(e);
+			const lines = new Set(Array.from(r.getClientRects()).filter(q => q.width > 0).map(q => Math.round(q.top)));
+			return lines.size > 1; })
+		.slice(0, 5).map(e => e.innerText.trim().replace(/\s+/g, "⏎")).join(", ")`)
+	if broken != "" {
+		b.t.Errorf("page %s: codes broken across lines: %s", b.path(), broken)
+	}
+}
+
 // byTestID returns the visible text of [data-testid=id], "" when absent.
 func (b *tab) byTestID(id string) string {
 	b.t.Helper()

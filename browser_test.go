@@ -245,6 +245,7 @@ func TestBrowserPhone(t *testing.T) {
 			return
 		}
 		b.assertText(want)
+		b.assertNumbersUnbroken()
 		b.screenshot(strings.Trim(strings.ReplaceAll(path, "/", "-"), "-") + "-phone")
 		if w := eval[int](b, `document.documentElement.clientWidth`); w != 360 {
 			t.Errorf("%s: layout viewport %d px wide, want 360 (meta viewport?)", path, w)
@@ -253,10 +254,22 @@ func TestBrowserPhone(t *testing.T) {
 			wide := eval[string](b, `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > 361).slice(0, 5).map(e => e.tagName + "." + e.className + " right=" + Math.round(e.getBoundingClientRect().right)).join("; ")`)
 			t.Errorf("%s: scrollWidth %d > 360: horizontal scrolling (widest: %s)", path, sw, wide)
 		}
-		small := eval[string](b, `Array.from(document.querySelectorAll("form button, form a, form input:not([type=hidden]), form select"))
-			.filter(e => e.getClientRects().length > 0)
-			.filter(e => e.getBoundingClientRect().height < `+fmt.Sprint(minTapHeight)+`)
-			.map(e => e.tagName + " " + JSON.stringify((e.innerText || e.name || "").trim()) + " " + Math.round(e.getBoundingClientRect().height) + "px").join("; ")`)
+		// A checkbox or radio is tapped through its label row, so the
+		// label's box counts for it.
+		small := eval[string](b, `(() => {
+			const height = e => {
+				let h = e.getBoundingClientRect().height;
+				if (e.type === "checkbox" || e.type === "radio") {
+					const l = e.closest("label") || (e.id && document.querySelector('label[for="' + e.id + '"]'));
+					if (l) h = Math.max(h, l.getBoundingClientRect().height);
+				}
+				return h;
+			};
+			return Array.from(document.querySelectorAll("form button, form a, form input:not([type=hidden]), form select"))
+				.filter(e => e.getClientRects().length > 0)
+				.filter(e => height(e) < `+fmt.Sprint(minTapHeight)+`)
+				.map(e => e.tagName + " " + JSON.stringify((e.innerText || e.name || "").trim()) + " " + Math.round(height(e)) + "px").join("; ");
+		})()`)
 		if small != "" {
 			t.Errorf("%s: tap targets under %d px tall: %s", path, minTapHeight, small)
 		}
@@ -265,6 +278,8 @@ func TestBrowserPhone(t *testing.T) {
 	check("/login", "考生登录")
 	check("/register", "用户注册")
 	check("/help", "报考须知")
+	check("/positions", "职位查询")
+	check("/stats", "报名人数统计")
 
 	b.loginCandidate()
 	check("/photo", "上传照片") // the demo candidate has no photo yet: the first page
@@ -334,6 +349,7 @@ func TestBrowserPagesNoCSPViolations(t *testing.T) {
 				if ok := eval[bool](b, `typeof window.htmx === "object"`); !ok {
 					t.Errorf("%s %s: htmx did not load", role, h)
 				}
+				b.assertNumbersUnbroken()
 			}
 			shot := strings.Trim(strings.ReplaceAll(h, "/", "-"), "-")
 			if shot == "" {
