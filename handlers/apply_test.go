@@ -397,6 +397,18 @@ func TestApplyReturnLoop(t *testing.T) {
 	if r.TestID("status-state") != "退回修改" || r.TestID("status-reason") != "请补充在职教育信息" {
 		t.Fatalf("status after return: %q %q", r.TestID("status-state"), r.TestID("status-reason"))
 	}
+	r = c.HXGet("/status/" + fxExamID)
+	if _, polls := r.Doc().Find(`[data-testid="status-item"]`).Attr("hx-trigger"); r.Status != 200 || polls {
+		t.Errorf("returned fragment: status %d, polling %v", r.Status, polls)
+	}
+	// While returned the photo may be replaced; re-confirming freezes the new one.
+	oldPhoto := a.PhotoID
+	c.Get("/photo")
+	wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "new.jpg", samplePhoto(t, 700, 980)), "/photo", "replace photo")
+	wantRedirect(t, c.PostForm("/photo/save", hiddenOf(t, c.Get("/photo"), "/photo/save")), "/", "保存图片")
+	if _, _, err := ts.store.Blob(oldPhoto); err != nil {
+		t.Errorf("the photo frozen in the application was deleted: %v", err)
+	}
 	if log, _ := ts.store.AuditLog(10); len(log) == 0 || log[0].Action != "application.return" {
 		t.Errorf("no audit entry: %+v", log)
 	}
@@ -406,8 +418,9 @@ func TestApplyReturnLoop(t *testing.T) {
 	})), base, "edit after return")
 	first, _ := confirmStep(t, c)
 	wantRedirect(t, first, base, "re-confirm")
-	if a := appOf(t, ts, id); a.State != domain.StateMaterialsUploaded || a.Form.PartTimeSchool != "华中师范大学" {
-		t.Fatalf("after re-confirm: %s", a.State)
+	if a := appOf(t, ts, id); a.State != domain.StateMaterialsUploaded || a.Form.PartTimeSchool != "华中师范大学" ||
+		a.PhotoID == oldPhoto || a.PhotoID != accountPhoto(t, ts, id) {
+		t.Fatalf("after re-confirm: %s, photo %q (old %q)", a.State, a.PhotoID, oldPhoto)
 	}
 	first, _ = confirmMaterialsStep(t, c)
 	wantRedirect(t, first, "/status", "re-confirm materials")
@@ -672,4 +685,12 @@ func TestDoubleClicks(t *testing.T) {
 	if list, _ := ts.store.ApplicationsOfCandidate(accountID(t, ts, id)); len(list) != 1 {
 		t.Errorf("%d applications", len(list))
 	}
+}
+
+func accountPhoto(t *testing.T, ts *testServer, login string) string {
+	a, err := ts.store.AccountByLogin(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.PhotoID
 }
