@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"examreg/domain"
+	"examreg/static"
 )
 
 // hasHan reports whether s contains a Chinese character: every message a
@@ -811,5 +813,55 @@ func TestAuthRateLimit(t *testing.T) {
 	c.Get("/register")
 	if r := c.PostForm("/register", url.Values{}); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("POST /register after /login's limit: want 422, got %d", r.Status)
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client()
+	for _, name := range []string{"app.css", "htmx.min.js"} {
+		f, ok := static.Lookup(name)
+		if !ok {
+			t.Fatalf("%s not embedded", name)
+		}
+		etag := `"` + f.Hash + `"`
+
+		// The hashed URL the pages link to may be cached for a year.
+		r := c.Get(static.URL(name))
+		if r.Status != http.StatusOK || r.Body != string(f.Data) {
+			t.Fatalf("GET %s: %d, %d bytes", static.URL(name), r.Status, len(r.Body))
+		}
+		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
+			t.Errorf("%s hashed: Cache-Control = %q", name, cc)
+		}
+		if r.Header.Get("ETag") != etag {
+			t.Errorf("%s: ETag = %q, want %q", name, r.Header.Get("ETag"), etag)
+		}
+		if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, map[string]string{"app.css": "text/css", "htmx.min.js": "javascript"}[name]) {
+			t.Errorf("%s: Content-Type = %q", name, ct)
+		}
+		if r.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s sets a cookie", name)
+		}
+
+		// Without the hash (or with a stale one) the browser revalidates.
+		for _, u := range []string{"/static/" + name, "/static/" + name + "?v=stale"} {
+			r = c.Get(u)
+			if cc := r.Header.Get("Cache-Control"); strings.Contains(cc, "immutable") || !strings.Contains(cc, "must-revalidate") {
+				t.Errorf("GET %s: Cache-Control = %q", u, cc)
+			}
+		}
+		req := httptest.NewRequest(http.MethodGet, static.URL(name), nil)
+		req.Header.Set("If-None-Match", etag)
+		if r := c.Do(req); r.Status != http.StatusNotModified || r.Body != "" {
+			t.Errorf("%s If-None-Match: want 304 and no body, got %d (%d bytes)", name, r.Status, len(r.Body))
+		}
+	}
+	if r := c.Get("/static/no-such.js"); r.Status != http.StatusNotFound {
+		t.Errorf("unknown static file: %d", r.Status)
+	}
+	if r := c.Get("/static/..%2fgo.mod"); r.Status != http.StatusNotFound {
+		t.Errorf("path escape: %d", r.Status)
 	}
 }
