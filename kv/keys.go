@@ -17,6 +17,7 @@ package kv
 //	v1/pos/<examID>/<positionCode>              domain.Position
 //	v1/app/<applicationID>                      domain.Application
 //	    unique "app_cand_exam": <candidateID>/<examID> -> applicationID (one application per candidate per exam)
+//	v1/photo_pending/<accountID>                kv.PendingPhoto (JSON): a normalised photo shown before 保存图片 (apply.go)
 //	v1/idx/app_by_pos/<examID>/<code>/<appID>   raw state; applications of a position (reviewers, rebuild, delete guard)
 //	v1/idx/app_by_cand/<candidateID>/<appID>    empty; a candidate's applications
 //	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"examreg/domain"
+	"examreg/kv"
+	"examreg/views"
+)
+
+// applyCtx is what every /apply/:exam handler works on.
+type applyCtx struct {
+	acct *domain.Account
+	exam *domain.Exam
+	app  *domain.Application // nil before a level was chosen
+}
+
+// loadExam loads the published exam named by the :exam parameter.
+func (s *Server) loadExam(c *fiber.Ctx) (*domain.Exam, error) {
+	exam, err := s.store.Exam(c.Params("exam"))
+	if err != nil {
+		return nil, err
+	}
+	if !exam.Published {
+		return nil, domain.Errorf(domain.ENOTFOUND, "考试不存在。")
+	}
+	return exam, nil
+}
+
+// loadApply loads exam and the candidate's application to it; app stays
+// nil when there is none yet.
+func (s *Server) loadApply(c *fiber.Ctx) (*applyCtx, error) {
+	exam, err := s.loadExam(c)
+	if err != nil {
+		return nil, err
+	}
+	ac := &applyCtx{acct: account(c), exam: exam}
+	app, err := s.store.ApplicationOf(ac.acct.ID, exam.ID)
+	switch domain.ErrorCode(err) {
+	case "":
+		ac.app = app
+	case domain.ENOTFOUND:
+	default:
+		return nil, err
+	}
+	return ac, nil
+}
+
+// requireApp sends a candidate without an application to the level choice.
+func (s *Server) requireApp(c *fiber.Ctx, ac *applyCtx) (bool, error) {
+	if ac.app != nil {
+		return true, nil
+	}
+	return false, s.redirectFlash(c, "/apply/"+ac.exam.ID+"/level", "info", "请先选择报考层级。")
+}
+
+func (ac *applyCtx) base() string { return "/apply/" + ac.exam.ID }
+
+func (ac *applyCtx) levelName() string {
+	if ac.app == nil {
+		return ""
+	}
+	if l, ok := ac.exam.Level(ac.app.LevelCode); ok {
+		return l.Name
+	}
+	return ac.app.LevelCode
+}
+
+// hidden builds the hidden fields of an application form.
+func (s *Server) hidden(c *fiber.Ctx, ac *applyCtx) (views.ApplyHidden, error) {
+	tok, err := s.csrfToken(c)
+	if err != nil {
+		return views.ApplyHidden{}, err
+	}
+	h := views.ApplyHidden{CSRF: tok, Account: ac.acct.ID}
+	if ac.app != nil {
+		h.Version = ac.app.Version
+	}
+	return h, nil
+}
+
+// checkFormAccount refuses a form rendered for another account. The CSRF
+// token is already bound to the session (and login resets it); this makes
+// the binding explicit and survives any future change to sessions.
+func checkFormAccount(c *fiber.Ctx) error {
+	if formValue(c, "for_account") != account(c).ID {
+		return domain.Errorf(domain.EFORBIDDEN, "该页面是为其他账号打开的（本浏览器上已换人登录），请刷新页面后重新操作。")
+	}
+	return nil
+}
+
+// formVersion reads the application version a form was rendered with.
+func formVersion(c *fiber.Ctx) int {
+	v, err := strconv.Atoi(formValue(c, "version"))
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// regClosed returns why registration actions are not possible now ("" when open).
+func (s *Server) regClosed(exam *domain.Exam) string {
+	if err := domain.CheckWindow(exam, domain.WindowRegistration, s.now()); err != nil {
+		return domain.ErrorMessage(err)
+	}
+	return ""
+}
+
+// updateApp runs one candidate action on the application in one
+// transaction: the version the form was rendered with is checked against
+// the stored one, then fn (which calls the state machine) runs on the
+// fresh record.
+func (s *Server) updateApp(ac *applyCtx, version int, fn func(tx *kv.Tx, a *domain.Application) error) (*domain.Application, error) {
+	return s.store.UpdateApplication(ac.app.ID, func(tx *kv.Tx, a *domain.Application) error {
+		if a.CandidateID != ac.acct.ID {
+			return domain.Errorf(domain.EFORBIDDEN, "无权操作该报名。")
+		}
+		if err := domain.CheckVersion(a, version); err != nil {
+			return err
+		}
+		return fn(tx, a)
+	})
+}
+
+// actionRefused renders a refused state change (stale tab, double click,
+// window closed) as the fresh 报考流程 page with the reason on top: never
+// a wrong transition, never an old page.
+func (s *Server) actionRefused(c *fiber.Ctx, ac *applyCtx, err error) error {
+	switch domain.ErrorCode(err) {
+	case domain.ECONFLICT, domain.EFORBIDDEN:
+	default:
+		return err
+	}
+	app, lerr := s.store.Application(ac.app.ID)
+	if lerr != nil {
+		return lerr
+	}
+	ac.app = app
+	if isHX(c) {
+		c.Set("HX-Retarget", "#main")
+		c.Set("HX-Reswap", "innerHTML")
+	}
+	return s.flowPage(c, statusOf(domain.ErrorCode(err)), ac, domain.ErrorMessage(err))
+}
