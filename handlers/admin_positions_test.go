@@ -154,7 +154,7 @@ func withCookies(req *http.Request, c *examsClient) *http.Request {
 }
 
 func zipBomb(n int) []byte {
-	files = map[string][]byte{"[Content_Types].xml": []byte("<Types/>"), "xl/workbook.xml": []byte("<workbook/>"), "xl/worksheets/sheet1.xml": make([]byte, n)}
+	files := map[string][]byte{"[Content_Types].xml": []byte("<Types/>"), "xl/workbook.xml": []byte("<workbook/>"), "xl/worksheets/sheet1.xml": make([]byte, n)}
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	for name, data := range files {
