@@ -37,7 +37,7 @@ func (s *Server) adminPositions(c *fiber.Ctx) error {
 	if qerr != nil {
 		status, results.Error = invalidStatus, fieldMessages(qerr)
 	} else {
-		results.Page = domain.SearchPositions(s.store.PositionList(e.ID), q, s.store.Counts(e.ID), nil)
+		results.Page = domain.SearchPositions(s.store.PositionList(e.ID), q, s.store.CountsView(e.ID), nil)
 	}
 	form := views.PositionSearchFormProps{
 		Action: base, Target: "#position-results", Query: q, Fields: domain.ErrorFields(qerr),

@@ -24,7 +24,7 @@ import (
 //
 //	q, err := domain.ParsePositionQuery(c.Query)           // 422 with err's field messages when bad
 //	q.Level = app.LevelCode                                 // restrict to the chosen level
-//	page := domain.SearchPositions(store.PositionList(examID), q, store.Counts(examID),
+//	page := domain.SearchPositions(store.PositionList(examID), q, store.CountsView(examID),
 //		domain.EligibilityFilter(acct, &app.Form, exam))
 //	views.PositionResults(views.PositionResultsProps{
 //		Page: page, Query: q, BaseURL: "/apply/positions", Levels: views.LevelNames(exam),
