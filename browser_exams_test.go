@@ -69,3 +69,22 @@ func TestBrowserPositionSearchNoJS(t *testing.T) {
 	b.open("/stats")
 	b.assertText("报名人数统计", "审核通过人数为 0")
 }
+
+// TestBrowserStatsZeroFilter toggles "only 0 approved" on 报名人数统计.
+func TestBrowserStatsZeroFilter(t *testing.T) {
+	t.Parallel()
+	resetShots(t)
+	srv := startServer(t)
+	b := newTab(t, srv)
+	b.open("/stats")
+	b.swap(func() { b.click("#f-noapproved") })
+	if !strings.Contains(b.currentURL(), "noapproved=1") {
+		t.Errorf("URL %s", b.currentURL())
+	}
+	if n := eval[int](b, `document.querySelectorAll("#stats-table tbody tr").length`); n == 0 {
+		t.Error("no rows")
+	}
+	if eval[string](b, `document.getElementById("stats-table").getAttribute("hx-trigger")`) != "every 10s" {
+		t.Error("table does not poll")
+	}
+}
