@@ -88,3 +88,32 @@ func TestBrowserStatsZeroFilter(t *testing.T) {
 		t.Error("table does not poll")
 	}
 }
+
+// TestBrowserAdminPositions walks the administrator through the demo exam:
+// its overview, the position list (htmx search), editing a position and
+// the import page; no CSP violation or script error on the way.
+func TestBrowserAdminPositions(t *testing.T) {
+	t.Parallel()
+	resetShots(t)
+	srv := startServer(t)
+	b := newTab(t, srv)
+	b.loginAdmin()
+	b.open("/admin/exams")
+	b.submit("湖北省2023年度市州级以上机关公开遴选公务员")
+	b.assertText("报考承诺书", "第 1 版", "200 个")
+	b.submit("职位管理")
+	b.swap(func() { b.fillByLabel("关键词", "14200001") })
+	b.assertText("共 1 个职位")
+	b.submit("编辑")
+	b.fillByLabel("遴选计划", "5")
+	b.submit("保存")
+	b.assertText("职位 14200001 已保存。")
+	b.open("/positions?q=14200001")
+	if got := eval[string](b, `document.querySelector("[data-testid=position-14200001] td:nth-child(5)").textContent`); got != "5" {
+		t.Errorf("public quota %q", got)
+	}
+	b.open("/admin/notices")
+	b.submit("湖北省2023年度市州级以上机关公开遴选公务员公告")
+	b.assertText("职位表.xlsx", "删除附件")
+	b.screenshot("notice")
+}
