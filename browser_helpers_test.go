@@ -23,10 +23,15 @@ package main
 // violation or an uncaught JavaScript exception.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -100,12 +105,42 @@ func startServer(t testing.TB) *testServer {
 		defer close(done)
 		_ = app.Listener(ln)
 	}()
+	srv := &testServer{URL: "http://" + ln.Addr().String(), Store: store, app: app}
+	// Shut down only a server that serves: a Shutdown that comes before
+	// Serve started is lost, and Serve would then never return.
+	if err := waitHealthy(srv.URL); err != nil {
+		t.Fatalf("server did not come up: %v", err)
+	}
 	t.Cleanup(func() {
 		_ = app.ShutdownWithTimeout(5 * time.Second)
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("server did not stop")
+		}
 		store.Close()
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), Store: store, app: app}
+	return srv
+}
+
+// waitHealthy polls /healthz until it answers 200.
+func waitHealthy(base string) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // demoCandidateID is the demo candidate's full ID number (the login name).
@@ -586,6 +621,22 @@ func (b *tab) assertNoText(ss ...string) {
 	}
 }
 
+// assertNumbersUnbroken fails when a table cell or a definition that holds
+// only a code or number (职位代码, ID, phone, counts of 5+ digits) is broken
+// across lines: such a value must stay readable and copyable.
+func (b *tab) assertNumbersUnbroken() {
+	b.t.Helper()
+	broken := eval[string](b, `Array.from(document.querySelectorAll("td, th, dd, code"))
+		.filter(e => /^[0-9A-Z*]{5,}$/.test(e.innerText.trim()) && e.getClientRects().length > 0)
+		.filter(e => { const r = document.createRange(); r.selectNodeContents(e);
+			const lines = new Set(Array.from(r.getClientRects()).filter(q => q.width > 0).map(q => Math.round(q.top)));
+			return lines.size > 1; })
+		.slice(0, 5).map(e => e.innerText.trim().replace(/\s+/g, "⏎")).join(", ")`)
+	if broken != "" {
+		b.t.Errorf("page %s: codes broken across lines: %s", b.path(), broken)
+	}
+}
+
 // byTestID returns the visible text of [data-testid=id], "" when absent.
 func (b *tab) byTestID(id string) string {
 	b.t.Helper()
@@ -649,6 +700,43 @@ func (b *tab) fillByLabel(label, value string) {
 	if got := eval[string](b, fmt.Sprintf(`document.getElementById(%q).value`, id)); got != value {
 		b.fatalf("field %q holds %q after typing %q", label, got, value)
 	}
+}
+
+// uploadByLabel puts the file at path into the <input type=file> that the
+// label points to (works with JavaScript off).
+func (b *tab) uploadByLabel(label, path string) {
+	b.t.Helper()
+	id := b.controlForLabel(label)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.do(chromedp.SetUploadFiles(chromedp.ID(id), []string{abs}))
+}
+
+// writeJPEG writes a w×h portrait-like JPEG (blue background, a face-coloured
+// disc) into the test's temp dir and returns its path.
+func writeJPEG(t testing.TB, w, h int) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{70, 130, 200, 255}
+			if dx, dy := x-w/2, y-h*2/5; dx*dx+dy*dy < (w/4)*(w/4) {
+				c = color.RGBA{230, 190, 160, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("photo-%dx%d.jpg", w, h))
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // fill fills several fields by label, in order.
