@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +47,23 @@ func envOr(name, def string) string {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
 	return b
@@ -59,6 +77,9 @@ func serve(args []string, logger *slog.Logger) error {
 	noCaptcha := fs.Bool("no-captcha", envBool("EXAMREG_NO_CAPTCHA"), "switch the captcha off: for local automated tests only (EXAMREG_NO_CAPTCHA)")
 	tlsCert := fs.String("tls-cert", envOr("EXAMREG_TLS_CERT", ""), "TLS certificate file (EXAMREG_TLS_CERT)")
 	tlsKey := fs.String("tls-key", envOr("EXAMREG_TLS_KEY", ""), "TLS key file (EXAMREG_TLS_KEY)")
+	authRate := fs.Int("auth-rate-limit", envInt("EXAMREG_AUTH_RATE_LIMIT", 30), "login and register POSTs allowed per client IP per minute (EXAMREG_AUTH_RATE_LIMIT)")
+	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header with the client IP when behind a reverse proxy, e.g. X-Forwarded-For (EXAMREG_PROXY_HEADER)")
+	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,12 +101,15 @@ func serve(args []string, logger *slog.Logger) error {
 	}
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
-		Store:        store,
-		FiberStorage: fiberStorage,
-		Clock:        time.Now,
-		Log:          logger,
-		NoCaptcha:    *noCaptcha,
-		Secure:       *tlsCert != "",
+		Store:          store,
+		FiberStorage:   fiberStorage,
+		Clock:          time.Now,
+		Log:            logger,
+		NoCaptcha:      *noCaptcha,
+		Secure:         *tlsCert != "",
+		AuthRateLimit:  *authRate,
+		ProxyHeader:    *proxyHeader,
+		TrustedProxies: splitList(*trusted),
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -65,9 +65,9 @@ func TestCheckAttachment(t *testing.T) {
 func TestCleanFileName(t *testing.T) {
 	tests := map[string]string{
 		`C:\Users\张三\Desktop\职位表.xlsx`: "职位表.xlsx",
-		"../../etc/passwd":              "passwd",
-		"a\"b\r\n.pdf":                  "ab.pdf",
-		".pdf":                          "附件.pdf",
+		"../../etc/passwd":             "passwd",
+		"a\"b\r\n.pdf":                 "ab.pdf",
+		".pdf":                         "附件.pdf",
 	}
 	for in, want := range tests {
 		if got := CleanFileName(in); got != want {

@@ -37,7 +37,7 @@ func (s *Server) adminPositions(c *fiber.Ctx) error {
 	if qerr != nil {
 		status, results.Error = invalidStatus, fieldMessages(qerr)
 	} else {
-		results.Page = domain.SearchPositions(s.store.PositionList(e.ID), q, s.store.Counts(e.ID), nil)
+		results.Page = domain.SearchPositions(s.store.PositionList(e.ID), q, s.store.CountsView(e.ID), nil)
 	}
 	form := views.PositionSearchFormProps{
 		Action: base, Target: "#position-results", Query: q, Fields: domain.ErrorFields(qerr),
@@ -247,9 +247,18 @@ func (s *Server) exportPositions(c *fiber.Ctx) error {
 	return c.Send(data)
 }
 
-// positionsTemplate downloads an empty 职位表 with the headers.
+// positionsTemplate downloads an empty 职位表 with the headers; with
+// ?exam= its instructions name that exam's levels.
 func (s *Server) positionsTemplate(c *fiber.Ctx) error {
-	data, err := sheet.Template(&domain.Exam{Levels: []domain.Level{{Code: "sz", Name: "省直机关"}, {Code: "ds", Name: "市州机关"}}})
+	exam := &domain.Exam{Levels: []domain.Level{{Code: "sz", Name: "省直机关"}, {Code: "ds", Name: "市州机关"}}}
+	if id := c.Query("exam"); id != "" {
+		e, err := s.store.Exam(id)
+		if err != nil {
+			return err
+		}
+		exam = e
+	}
+	data, err := sheet.Template(exam)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,8 @@ func fiberMessage(fe *fiber.Error) string {
 		return "提交的内容过大。"
 	case fiber.StatusTooManyRequests:
 		return "操作过于频繁，请稍后再试。"
+	case fiber.StatusRequestHeaderFieldsTooLarge, fiber.StatusRequestURITooLong:
+		return "请求的网址过长（例如搜索关键词过长），请缩短后重试。"
 	case fiber.StatusBadRequest:
 		return "请求格式有误，请返回后重新提交。"
 	}

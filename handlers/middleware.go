@@ -66,8 +66,10 @@ func (s *Server) authLimiter(storage fiber.Storage) fiber.Handler {
 		Max:        s.authLimit,
 		Expiration: time.Minute,
 		Storage:    storage,
+		// The limiter sits on a Group("") and so sees every later route:
+		// count only the login and register POSTs it is meant for.
 		Next: func(c *fiber.Ctx) bool {
-			return c.Method() != fiber.MethodPost
+			return c.Method() != fiber.MethodPost || (c.Path() != "/login" && c.Path() != "/register")
 		},
 		KeyGenerator: func(c *fiber.Ctx) string { return "auth:" + c.Path() + ":" + c.IP() },
 		LimitReached: func(c *fiber.Ctx) error {

@@ -30,7 +30,7 @@ func (s *Server) searchPositions(c *fiber.Ctx) error {
 		status = invalidStatus
 		results.Error = fieldMessages(qerr)
 	} else {
-		results.Page = domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.Counts(exam.ID), eligible)
+		results.Page = domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.CountsView(exam.ID), eligible)
 	}
 	form := views.PositionSearchFormProps{
 		Action: "/positions", Hidden: extra, Target: "#position-results", Query: q,

@@ -32,6 +32,11 @@ type Config struct {
 	AuthRateLimit int
 	// IdleTimeout ends a session after this long without a request; 0 means 30 minutes.
 	IdleTimeout time.Duration
+	// ProxyHeader names the header carrying the client address (e.g.
+	// X-Forwarded-For) when examreg runs behind a reverse proxy; it is
+	// believed only from TrustedProxies. Empty: the peer address is the client.
+	ProxyHeader    string
+	TrustedProxies []string
 }
 
 // Server holds what the handlers share.
@@ -96,6 +101,10 @@ func New(cfg Config) *fiber.App {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		ReadBufferSize:        16 << 10,
+		// Per-IP rate limits need the real client address behind a proxy.
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableTrustedProxyCheck: cfg.ProxyHeader != "",
+		TrustedProxies:          cfg.TrustedProxies,
 	})
 	s.routes(app, cfg.FiberStorage)
 	return app

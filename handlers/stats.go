@@ -43,7 +43,7 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		table.Error = fieldMessages(qerr)
 	} else {
 		all := s.store.PositionList(exam.ID)
-		counts := s.store.Counts(exam.ID)
+		counts := s.store.CountsView(exam.ID)
 		table.Page = domain.SearchPositions(all, q, counts, nil)
 		table.Positions = len(all)
 		for i := range all {

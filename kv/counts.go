@@ -23,6 +23,15 @@ type countCache struct {
 	// version counts the changes per exam, so a polling page can be told
 	// "nothing changed" without rendering anything.
 	version map[string]uint64
+	// snap is, per exam, a read-only copy of byExam at a version, shared by
+	// readers until the counts change (search and the counts page read it
+	// without copying 10,000 entries per request).
+	snap map[string]countSnapshot
+}
+
+type countSnapshot struct {
+	version uint64
+	m       map[string]domain.PositionCounts
 }
 
 func (c *countCache) add(examID, code string, d domain.PositionCounts) {
@@ -60,7 +69,7 @@ func contribution(st domain.State) domain.PositionCounts {
 }
 
 func (s *Store) loadCounts() error {
-	s.counts = &countCache{byExam: map[string]map[string]domain.PositionCounts{}, version: map[string]uint64{}}
+	s.counts = &countCache{byExam: map[string]map[string]domain.PositionCounts{}, version: map[string]uint64{}, snap: map[string]countSnapshot{}}
 	return s.View(func(tx *Tx) error {
 		return tx.Scan(prefixCount, ScanOptions{}, func(key string, v []byte) error {
 			examID, code := parseCountKey(key)
@@ -131,6 +140,31 @@ func (s *Store) Counts(examID string) map[string]domain.PositionCounts {
 		out[k] = v
 	}
 	return out
+}
+
+// CountsView returns the counts of an exam's positions as a map shared with
+// other readers: callers must not modify it. It is copied once per change
+// of the counts rather than once per request.
+func (s *Store) CountsView(examID string) map[string]domain.PositionCounts {
+	c := s.counts
+	c.mu.RLock()
+	v, snap := c.version[examID], c.snap[examID]
+	c.mu.RUnlock()
+	if snap.m != nil && snap.version == v {
+		return snap.m
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v = c.version[examID]
+	if snap := c.snap[examID]; snap.m != nil && snap.version == v {
+		return snap.m
+	}
+	m := make(map[string]domain.PositionCounts, len(c.byExam[examID]))
+	for k, x := range c.byExam[examID] {
+		m[k] = x
+	}
+	c.snap[examID] = countSnapshot{version: v, m: m}
+	return m
 }
 
 // CountsVersion changes whenever any count of the exam changes (it starts

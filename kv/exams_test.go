@@ -162,7 +162,18 @@ func TestCountsVersionAndTotals(t *testing.T) {
 	if s.CountsVersion("e1") == v0 {
 		t.Error("version did not change")
 	}
-	if got := s.CountTotals("e1"); got != (domain.PositionCounts{Submitted: 1, Approved: 2, Paid: 1}) {
+	view := s.CountsView("e1")
+	if view["1"] != (domain.PositionCounts{Submitted: 1, Approved: 2, Paid: 1}) {
+		t.Errorf("view %+v", view)
+	}
+	if err := s.CreateApplication(&domain.Application{ID: "a9", ExamID: "e1", CandidateID: "c9", PositionCode: "2", State: domain.StateSubmitted}); err != nil {
+		t.Fatal(err)
+	}
+	if s.CountsView("e1")["2"].Submitted != 1 || view["2"].Submitted != 0 {
+		t.Error("view not refreshed after a change, or old view modified")
+	}
+
+	if got := s.CountTotals("e1"); got != (domain.PositionCounts{Submitted: 2, Approved: 2, Paid: 1}) {
 		t.Errorf("totals %+v", got)
 	}
 	drift, err := s.RebuildCounts("e1")

@@ -161,7 +161,7 @@ type Sheet struct {
 }
 
 // Write builds a workbook of the given sheets (the first is active) with a
-// bold, frozen-looking header row, streaming rows so 10,000 are cheap.
+// bold header row, streaming rows so 10,000 are cheap.
 func Write(sheets ...Sheet) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -221,7 +221,8 @@ func Write(sheets ...Sheet) ([]byte, error) {
 			return nil, err
 		}
 	}
-	f.SetActiveSheet(0)
+	// The first sheet is the active one already; SetActiveSheet would
+	// parse every streamed row back into memory.
 	buf, err := f.WriteToBuffer()
 	if err != nil {
 		return nil, err

@@ -121,7 +121,7 @@ func TestDecodeRowProblems(t *testing.T) {
 		row("1"),
 		row("2", func(m map[string]string) { m["quota"] = "0" }),
 		row("3", func(m map[string]string) { m["quota"] = "若干" }),
-		row("1"), // duplicate of row 2
+		row("1"),   // duplicate of row 2
 		[]string{}, // blank row: skipped
 		row("5", func(m map[string]string) { m["level"] = "县级机关"; m["education"] = "博士后" }),
 	)
