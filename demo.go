@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,27 +19,48 @@ const (
 	demoReviewerLogin  = "reviewer"
 	demoAdminLogin     = "admin"
 	demoDepartmentName = "中共湖北省委办公厅"
+	demoExamCode       = "2023HBLX"
 )
 
-// seedDemo fills an empty store with demo accounts (and, through
-// seedDemoExam, the demo exam). A store that already has an administrator
-// is left alone, so -demo is safe on every start.
+// seedDemo fills a store with whatever part of the demo data it lacks:
+// the demo accounts (each checked by its login) and the demo exam (checked
+// by its code), so -demo is safe on every start and completes a seed that
+// was interrupted.
 func seedDemo(store *kv.Store, now time.Time, out io.Writer) error {
-	admins, err := store.AccountsByRole(domain.RoleAdmin)
+	candidateID := demoCandidateBody + string(domain.IDCheckDigit(demoCandidateBody))
+	staff := []struct {
+		role        domain.Role
+		login, name string
+		departments []string
+	}{
+		{domain.RoleAdmin, demoAdminLogin, "系统管理员", nil},
+		{domain.RoleReviewer, demoReviewerLogin, "审核员", []string{demoDepartmentName}},
+	}
+	for _, st := range staff {
+		missing, err := loginMissing(store, strings.ToUpper(st.login))
+		if err != nil {
+			return err
+		}
+		if missing {
+			if err := createStaff(store, st.role, st.login, st.name, demoPassword, st.departments, now); err != nil {
+				return err
+			}
+		}
+	}
+	missing, err := loginMissing(store, candidateID)
 	if err != nil {
 		return err
 	}
-	candidateID := demoCandidateBody + string(domain.IDCheckDigit(demoCandidateBody))
-	if len(admins) == 0 {
-		if err := createStaff(store, domain.RoleAdmin, demoAdminLogin, "系统管理员", demoPassword, nil, now); err != nil {
-			return err
-		}
-		if err := createStaff(store, domain.RoleReviewer, demoReviewerLogin, "审核员", demoPassword, []string{demoDepartmentName}, now); err != nil {
-			return err
-		}
+	if missing {
 		if err := createDemoCandidate(store, candidateID, now); err != nil {
 			return err
 		}
+	}
+	exams, err := store.Exams()
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(exams, func(e *domain.Exam) bool { return e.Code == demoExamCode }) {
 		if err := seedDemoExam(store, now); err != nil {
 			return err
 		}
@@ -51,6 +73,18 @@ examreg demo accounts (password for all: %s)
 
 `, demoPassword, candidateID, demoReviewerLogin, demoAdminLogin)
 	return nil
+}
+
+// loginMissing reports whether no account has the login name.
+func loginMissing(store *kv.Store, login string) (bool, error) {
+	_, err := store.AccountByLogin(login)
+	switch domain.ErrorCode(err) {
+	case "":
+		return false, nil
+	case domain.ENOTFOUND:
+		return true, nil
+	}
+	return false, err
 }
 
 func createDemoCandidate(store *kv.Store, idNumber string, now time.Time) error {
@@ -77,7 +111,7 @@ func seedDemoExam(store *kv.Store, now time.Time) error {
 	base := now.In(domain.Shanghai).Truncate(time.Hour)
 	f := domain.ExamForm{
 		Name:      demoExamName,
-		Code:      "2023HBLX",
+		Code:      demoExamCode,
 		Levels:    "sz 省直机关\nds 市州机关",
 		Subjects:  "公共基础知识\n案例分析与对策性论文写作",
 		Fee:       "100",
