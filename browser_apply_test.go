@@ -149,7 +149,6 @@ func (j *journey) assertCleanConsole() {
 
 // upToReview walks the journey from registration to 待审核.
 func (j *journey) upToReview() {
-	j.t.Helper()
 	j.register()
 	j.photo()
 	j.chooseExamAndLevel()
@@ -167,7 +166,6 @@ func (j *journey) upToReview() {
 
 // register: 用户注册 with the captcha off (test flag), then the photo page.
 func (j *journey) register() {
-	j.t.Helper()
 	b := j.b
 	if st := b.open("/register"); st != 200 {
 		j.t.Fatalf("GET /register: %d", st)
@@ -180,7 +178,6 @@ func (j *journey) register() {
 
 // photo: 上传照片, the check's verdict, 保存图片.
 func (j *journey) photo() {
-	j.t.Helper()
 	b := j.b
 	j.page("photo")
 	b.uploadByLabel("选择照片文件", writeJPEG(j.t, 600, 840))
@@ -198,7 +195,6 @@ func (j *journey) photo() {
 
 // chooseExamAndLevel: 选择考试 from the menu, the demo exam, 省直机关, 提交.
 func (j *journey) chooseExamAndLevel() {
-	j.t.Helper()
 	b := j.b
 	b.submit("选择考试")
 	b.waitForURL("/exams")
@@ -214,7 +210,6 @@ func (j *journey) chooseExamAndLevel() {
 
 // pledge: read the 报考承诺书 and 接受.
 func (j *journey) pledge() {
-	j.t.Helper()
 	b := j.b
 	b.assertText("报考承诺书", "本人郑重承诺")
 	j.page("pledge")
@@ -248,7 +243,6 @@ func familyRow(i int) string { return fmt.Sprintf(`[data-testid="family-row-%d"]
 // without leaving the page; family rows are added and removed in place;
 // then 保存 goes to 报考流程.
 func (j *journey) formBySection() {
-	j.t.Helper()
 	b := j.b
 	j.page("form-empty")
 	eval[chromedp.Void](b, `void (window.__formPage = "same document")`)
@@ -314,7 +308,6 @@ func (j *journey) formBySection() {
 // 删除此行 post the form and come back with the rows changed, 保存 posts
 // everything and redirects to 报考流程.
 func (j *journey) formPlain() {
-	j.t.Helper()
 	b := j.b
 	j.page("form-empty")
 	b.fillIn("#sec-basic", formBasic...)
@@ -358,7 +351,6 @@ func (b *tab) resultsTotal() string {
 // narrows them (htmx swaps the results, the URL keeps the query); 点击选择
 // shows the requirements; 保存.
 func (j *journey) choosePosition() {
-	j.t.Helper()
 	b := j.b
 	b.follow(`[data-testid="go-position"]`)
 	b.waitForURL(j.base() + "/position")
@@ -429,7 +421,6 @@ func (j *journey) choosePosition() {
 
 // confirm: 报名信息确认 shows everything read-only, then locks it.
 func (j *journey) confirm() {
-	j.t.Helper()
 	b := j.b
 	b.follow(`[data-testid="go-confirm"]`)
 	b.waitForURL(j.base() + "/confirm")
@@ -473,7 +464,6 @@ func (b *tab) fetchFile(href string) pdfFetch {
 
 // recommendation: the generated 报名推荐表, as a page and as a PDF download.
 func (j *journey) recommendation() {
-	j.t.Helper()
 	b := j.b
 	b.follow(`[data-testid="go-upload"]`)
 	b.waitForURL(j.base() + "/materials")
@@ -505,7 +495,6 @@ func (j *journey) recommendation() {
 // materials: a 1-page scan is refused, a 2-page one accepted, 材料确认
 // leads to 查看报考状态 with 待审核.
 func (j *journey) materials() {
-	j.t.Helper()
 	b := j.b
 	b.uploadByLabel("报名推荐表（PDF）", writePDF(j.t, 1))
 	if st := b.submit("上传"); st != 422 {
@@ -552,7 +541,6 @@ func (j *journey) expectSubmitted() {
 // logoutAndBack: 安全退出, then the back button must not bring back any
 // personal data (the pages are no-store).
 func (j *journey) logoutAndBack() {
-	j.t.Helper()
 	b := j.b
 	b.logout()
 	j.page("logged-out")
