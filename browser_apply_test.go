@@ -9,8 +9,12 @@ package main
 // exists.
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -450,6 +454,7 @@ type pdfFetch struct {
 	Cache       string `json:"cache"`
 	Head        string `json:"head"`
 	Size        int    `json:"size"`
+	Base64      string `json:"base64"`
 }
 
 // fetchFile fetches href with the page's cookies (what a download gets).
@@ -458,8 +463,30 @@ func (b *tab) fetchFile(href string) pdfFetch {
 	return run(b, chromedp.EvaluateAsDevTools[pdfFetch](fmt.Sprintf(`fetch(%q, {credentials: "same-origin"}).then(async r => {
 		const buf = new Uint8Array(await r.arrayBuffer());
 		return {status: r.status, type: r.headers.get("content-type") || "", disposition: r.headers.get("content-disposition") || "",
-			cache: r.headers.get("cache-control") || "", head: String.fromCharCode(...buf.slice(0, 5)), size: buf.length};
+			cache: r.headers.get("cache-control") || "", head: String.fromCharCode(...buf.slice(0, 5)), size: buf.length,
+			base64: btoa(Array.from(buf, c => String.fromCharCode(c)).join(""))};
 	})`, href), chromedp.EvalAwaitPromise))
+}
+
+// pdfText extracts the text of a PDF with pdftotext; ok is false when the
+// tool is not installed.
+func pdfText(t testing.TB, pdf []byte) (string, bool) {
+	t.Helper()
+	tool, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Log("pdftotext not installed: the 推荐表 text is not checked")
+		return "", false
+	}
+	in := filepath.Join(t.TempDir(), "recommendation.pdf")
+	if err := os.WriteFile(in, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tool, "-layout", "-enc", "UTF-8", in, "-").Output()
+	if err != nil {
+		t.Errorf("pdftotext on the downloaded 推荐表: %v", err)
+		return "", false
+	}
+	return string(out), true
 }
 
 // recommendation: the generated 报名推荐表, as a page and as a PDF download.
@@ -487,6 +514,17 @@ func (j *journey) recommendation() {
 		j.t.Errorf("推荐表 download: Cache-Control %q, want no-store (personal data)", f.Cache)
 	case f.Size < 2000:
 		j.t.Errorf("推荐表 download: only %d bytes", f.Size)
+	}
+	// What the candidate prints: their name, ID and position in the text
+	// (checked when poppler's pdftotext is installed, as in CI).
+	if pdf, err := base64.StdEncoding.DecodeString(f.Base64); err != nil || len(pdf) != f.Size {
+		j.t.Errorf("推荐表 download: %d bytes decoded of %d (%v)", len(pdf), f.Size, err)
+	} else if text, ok := pdfText(j.t, pdf); ok {
+		for _, want := range []string{j.who.name, journeyPosition, "综合文字岗"} {
+			if !strings.Contains(text, want) {
+				j.t.Errorf("推荐表 PDF text lacks %q:\n%s", want, clip(text, 800))
+			}
+		}
 	}
 	b.submit("返回材料上传")
 	b.waitForURL(j.base() + "/materials")
