@@ -375,6 +375,9 @@ func (j *journey) choosePosition() {
 			j.t.Errorf("选择职位: typing %q into 查询职位 does not search (no htmx request within 2 s); the public /positions search does (hx-trigger input changed)", journeyKeyword)
 			b.swap(func() { b.clickText("查询") })
 		}
+		// Live search may swap after a partial keyword first: wait for
+		// the results of the whole one.
+		b.waitFor("the 10 positions of "+journeyKeyword, func() bool { return strings.Contains(b.resultsTotal(), "共 10 个职位") })
 		if same := eval[string](b, `window.__positionPage || ""`); same != "same document" {
 			j.t.Errorf("选择职位: the search reloaded the page instead of swapping the results")
 		}
