@@ -48,6 +48,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/go-pdf/fpdf"
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
@@ -215,6 +216,11 @@ func sharedBrowser(t testing.TB) context.Context {
 		browserErr = chromedp.Do(browserCtx)
 	})
 	if browserSkip != "" {
+		// In CI (CI=true, as GitHub Actions and most runners set it) a
+		// missing browser is a broken setup, not a reason to skip.
+		if os.Getenv("CI") != "" {
+			t.Fatal(strings.Replace(browserSkip, "skipped", "cannot run in CI", 1))
+		}
 		t.Skip(browserSkip)
 	}
 	if browserErr != nil {
@@ -659,27 +665,61 @@ func (b *tab) formError() string { b.t.Helper(); return b.byTestID("form-error")
 // does not pick "确认密码"); otherwise the label must contain the text once.
 func (b *tab) controlForLabel(label string) string {
 	b.t.Helper()
+	return b.controlForLabelIn("", label)
+}
+
+// controlForLabelIn is controlForLabel among the labels inside the element
+// that the CSS selector scope matches ("" is the whole document), for forms
+// that repeat a label (政治面貌 of the candidate and of each family member).
+func (b *tab) controlForLabelIn(scope, label string) string {
+	b.t.Helper()
 	id := eval[string](b, fmt.Sprintf(`(() => {
-		const want = %q;
+		const want = %q, scope = %q;
+		const root = scope ? document.querySelector(scope) : document;
+		if (!root) return "!0 (no " + scope + ")";
 		const own = l => Array.from(l.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join("").trim();
-		const labels = Array.from(document.querySelectorAll("label[for]"));
+		const labels = Array.from(root.querySelectorAll("label[for]"));
 		let hit = labels.filter(l => own(l) === want);
 		if (hit.length === 0) hit = labels.filter(l => l.textContent.includes(want));
 		if (hit.length !== 1) return "!" + hit.length;
 		return hit[0].htmlFor;
-	})()`, label))
+	})()`, label, scope))
 	if strings.HasPrefix(id, "!") {
-		b.fatalf("label %q: found %s labels, want exactly one", label, id[1:])
+		where := ""
+		if scope != "" {
+			where = " in " + scope
+		}
+		b.fatalf("label %q%s: found %s labels, want exactly one", label, where, id[1:])
 	}
 	return id
 }
+
+// byID is a CSS selector for an element id that may hold dots
+// ("f-family.0.name"), which "#id" would read as classes.
+func byID(id string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`[id=%q]`, id)) }
 
 // fillByLabel types value into the control that the label points to,
 // replacing what was there. A <select> gets the option with that value or
 // text.
 func (b *tab) fillByLabel(label, value string) {
 	b.t.Helper()
-	id := b.controlForLabel(label)
+	b.fillControl(label, b.controlForLabel(label), value)
+}
+
+// fillIn fills several fields by label among the labels inside scope (a
+// CSS selector), in order.
+func (b *tab) fillIn(scope string, pairs ...string) {
+	b.t.Helper()
+	if len(pairs)%2 != 0 {
+		b.t.Fatal("fillIn: want label, value pairs")
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		b.fillControl(pairs[i], b.controlForLabelIn(scope, pairs[i]), pairs[i+1])
+	}
+}
+
+func (b *tab) fillControl(label, id, value string) {
+	b.t.Helper()
 	tag := eval[string](b, fmt.Sprintf(`document.getElementById(%q).tagName`, id))
 	if tag == "SELECT" {
 		ok := eval[bool](b, fmt.Sprintf(`(() => {
@@ -695,7 +735,7 @@ func (b *tab) fillByLabel(label, value string) {
 	// then type like a user, so input events fire for htmx.
 	eval[chromedp.Void](b, fmt.Sprintf(`void (document.getElementById(%q).value = "")`, id))
 	if value != "" {
-		b.do(chromedp.SendKeys(chromedp.ID(id), value))
+		b.do(chromedp.SendKeys(byID(id), value))
 	}
 	if got := eval[string](b, fmt.Sprintf(`document.getElementById(%q).value`, id)); got != value {
 		b.fatalf("field %q holds %q after typing %q", label, got, value)
@@ -797,6 +837,38 @@ func (b *tab) submit(text string) int {
 	return int(resp.Status)
 }
 
+// follow clicks the element that the CSS selector matches (a link, a
+// button), waits for the page it leads to and returns its HTTP status.
+func (b *tab) follow(css string) int {
+	b.t.Helper()
+	ctx, cancel := b.stepCtx()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+	if err != nil {
+		b.fatalf("click %s: %v", css, err)
+	}
+	if resp == nil {
+		return 0
+	}
+	return int(resp.Status)
+}
+
+// waitForWithin is waitFor with its own time limit, for waits longer than
+// a step (the 10 s status poll).
+func (b *tab) waitForWithin(limit time.Duration, what string, cond func() bool) {
+	b.t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // swap runs trigger (e.g. a click on an hx-* element) and waits until htmx
 // has swapped the response in and settled.
 func (b *tab) swap(trigger func()) {
@@ -891,6 +963,71 @@ func (b *tab) saveShot(name string) string {
 // mislead whoever looks at them.
 func resetShots(t testing.TB) {
 	_ = os.RemoveAll(filepath.Join(browserOutDir, unsafeName.ReplaceAllString(t.Name(), "_")))
+}
+
+// ---------------------------------------------------------------- phone
+
+// minTapHeight is "about 40 px": a 16 px input with 9 px padding renders
+// 39 px tall and is fine; a bare text link (26 px) is not.
+const minTapHeight = 38
+
+// assertPhoneLayout checks the current page on a phone-sized tab: the
+// layout viewport is the screen (meta viewport), nothing scrolls sideways,
+// and the controls of forms are tall enough to tap. what names the page in
+// messages.
+func (b *tab) assertPhoneLayout(what string) {
+	b.t.Helper()
+	width := b.opts.width
+	if width == 0 {
+		b.t.Fatal("assertPhoneLayout on a tab without withPhone()")
+	}
+	if w := eval[int64](b, `document.documentElement.clientWidth`); w != width {
+		b.t.Errorf("%s: layout viewport %d px wide, want %d (meta viewport?)", what, w, width)
+	}
+	if sw := eval[int64](b, `document.documentElement.scrollWidth`); sw > width {
+		wide := eval[string](b, fmt.Sprintf(`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > %d).slice(0, 5).map(e => e.tagName + "." + e.className + " right=" + Math.round(e.getBoundingClientRect().right)).join("; ")`, width+1))
+		b.t.Errorf("%s: scrollWidth %d > %d: horizontal scrolling (widest: %s)", what, sw, width, wide)
+	}
+	// A checkbox or radio is tapped through its label row, so the label's
+	// box counts for it.
+	small := eval[string](b, `(() => {
+		const height = e => {
+			let h = e.getBoundingClientRect().height;
+			if (e.type === "checkbox" || e.type === "radio") {
+				const l = e.closest("label") || (e.id && document.querySelector('label[for="' + e.id + '"]'));
+				if (l) h = Math.max(h, l.getBoundingClientRect().height);
+			}
+			return h;
+		};
+		return Array.from(document.querySelectorAll("form button, form a, form input:not([type=hidden]), form select"))
+			.filter(e => e.getClientRects().length > 0)
+			.filter(e => height(e) < `+fmt.Sprint(minTapHeight)+`)
+			.map(e => e.tagName + " " + JSON.stringify((e.innerText || e.name || "").trim()) + " " + Math.round(height(e)) + "px").join("; ");
+	})()`)
+	if small != "" {
+		b.t.Errorf("%s: tap targets under %d px tall: %s", what, minTapHeight, small)
+	}
+}
+
+// writePDF writes an A4 PDF of n pages (a stand-in for the scanned,
+// signed 报名推荐表) into the test's temp dir and returns its path.
+func writePDF(t testing.TB, pages int) string {
+	t.Helper()
+	p := fpdf.New("P", "mm", "A4", "")
+	p.SetFont("Helvetica", "", 14)
+	for i := range pages {
+		p.AddPage()
+		p.Cell(0, 10, fmt.Sprintf("Recommendation form (signed and stamped), page %d of %d", i+1, pages))
+	}
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("recommendation-%dp.pdf", pages))
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // ---------------------------------------------------------------- misc

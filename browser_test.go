@@ -8,7 +8,6 @@ package main
 // positions, confirm, PDF upload, status).
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -227,10 +226,6 @@ func TestBrowserSecondLoginEndsFirst(t *testing.T) {
 	second.assertText("张三")
 }
 
-// minTapHeight is "about 40 px": a 16 px input with 9 px padding renders
-// 39 px tall and is fine; a bare text link (26 px) is not.
-const minTapHeight = 38
-
 // TestBrowserPhone: key pages at 360×740 have no horizontal scrolling and
 // tap targets in forms are at least about 40 px tall.
 func TestBrowserPhone(t *testing.T) {
@@ -247,32 +242,7 @@ func TestBrowserPhone(t *testing.T) {
 		b.assertText(want)
 		b.assertNumbersUnbroken()
 		b.screenshot(strings.Trim(strings.ReplaceAll(path, "/", "-"), "-") + "-phone")
-		if w := eval[int](b, `document.documentElement.clientWidth`); w != 360 {
-			t.Errorf("%s: layout viewport %d px wide, want 360 (meta viewport?)", path, w)
-		}
-		if sw := eval[int](b, `document.documentElement.scrollWidth`); sw > 360 {
-			wide := eval[string](b, `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > 361).slice(0, 5).map(e => e.tagName + "." + e.className + " right=" + Math.round(e.getBoundingClientRect().right)).join("; ")`)
-			t.Errorf("%s: scrollWidth %d > 360: horizontal scrolling (widest: %s)", path, sw, wide)
-		}
-		// A checkbox or radio is tapped through its label row, so the
-		// label's box counts for it.
-		small := eval[string](b, `(() => {
-			const height = e => {
-				let h = e.getBoundingClientRect().height;
-				if (e.type === "checkbox" || e.type === "radio") {
-					const l = e.closest("label") || (e.id && document.querySelector('label[for="' + e.id + '"]'));
-					if (l) h = Math.max(h, l.getBoundingClientRect().height);
-				}
-				return h;
-			};
-			return Array.from(document.querySelectorAll("form button, form a, form input:not([type=hidden]), form select"))
-				.filter(e => e.getClientRects().length > 0)
-				.filter(e => height(e) < `+fmt.Sprint(minTapHeight)+`)
-				.map(e => e.tagName + " " + JSON.stringify((e.innerText || e.name || "").trim()) + " " + Math.round(height(e)) + "px").join("; ");
-		})()`)
-		if small != "" {
-			t.Errorf("%s: tap targets under %d px tall: %s", path, minTapHeight, small)
-		}
+		b.assertPhoneLayout(path)
 	}
 	check("/", "首页")
 	check("/login", "考生登录")
