@@ -185,6 +185,8 @@ func (s *Server) recommendationPDF(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	s.pdfSlots <- struct{}{}
+	defer func() { <-s.pdfSlots }()
 	pdf, err := pdfdoc.RecommendationPDF(pdfdoc.RecommendationData{
 		ExamName: ac.exam.Name, Name: ac.acct.Name, Sex: ac.acct.Sex, BirthDate: ac.acct.BirthDate,
 		IDNumber: ac.acct.LoginName, Form: a.Form, Position: pos, LevelName: ac.levelName(),

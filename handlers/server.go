@@ -52,6 +52,9 @@ type Server struct {
 	// hashSlots bounds concurrent password hashing: each argon2id hash takes
 	// 19 MiB and ~30 ms of one core, so a login storm must queue, not swap.
 	hashSlots chan struct{}
+	// pdfSlots bounds concurrent 推荐表 generation (~60 ms and ~40 MB of
+	// garbage each): a download rush queues instead of exhausting memory.
+	pdfSlots chan struct{}
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -77,6 +80,7 @@ func New(cfg Config) *fiber.App {
 		idle:      cfg.IdleTimeout,
 		authLimit: cfg.AuthRateLimit,
 		hashSlots: make(chan struct{}, runtime.NumCPU()),
+		pdfSlots:  make(chan struct{}, runtime.NumCPU()),
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/session"
 
 	"examreg/domain"
+	"examreg/views"
 )
 
 // Session data keys.
@@ -121,9 +122,10 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(localAccount, acct)
-	// Refresh the idle clock at most once a minute: a write per poll would
-	// turn every status refresh of every waiting candidate into a store write.
-	if now.Unix()-seen >= 60 {
+	// Refresh the idle clock at most once a minute, and never for a poll:
+	// a status page left open must not keep a shared computer logged in,
+	// and a write per poll would turn every refresh into a store write.
+	if now.Unix()-seen >= 60 && c.Get(views.PollHeader) == "" {
 		sess.Set(sessSeen, now.Unix())
 		touchSession(c)
 	}

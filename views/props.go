@@ -81,3 +81,11 @@ func NavFor(u *User) []NavItem {
 		}
 	}
 }
+
+// PollHeader marks a request made by an htmx polling element rather than
+// by the person: the server does not count it as activity, so a page left
+// open on a shared computer still logs out after the idle timeout.
+const PollHeader = "X-Examreg-Poll"
+
+// PollHeaders is the hx-headers value of every polling element.
+const PollHeaders = `{"` + PollHeader + `":"1"}`
