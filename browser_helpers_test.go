@@ -30,6 +30,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -61,6 +62,15 @@ import (
 // TestMain closes the shared Chromium after the tests. Another TestMain for
 // package main must call stopBrowser() after m.Run().
 func TestMain(m *testing.M) {
+	// The crash test re-runs this test binary as the examreg server, so it
+	// can kill -9 a real process (see crash_test.go).
+	if args, ok := serverChildArgs(); ok {
+		if err := serve(args, slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
+			fmt.Fprintln(os.Stderr, "examreg child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	stopBrowser()
 	os.Exit(code)
