@@ -160,8 +160,16 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 		cs[6] = candidateStep(calc{can: true})
 	case st.stage() >= StateSubmitted.stage():
 		cs[6] = calc{done: true}
-	default:
+	case confirmed:
 		cs[6] = calc{reason: "请先上传报名推荐表。"}
+	case st == StateReturned && a.RecommendationID != "":
+		// Re-confirming goes straight to materials_uploaded: the PDF stays.
+		cs[6] = calc{reason: "请先完成报名信息确认。已上传的报名推荐表将保留。"}
+	case st == StateRejected:
+		// A new position needs a new 推荐表 (it names the position).
+		cs[6] = calc{reason: "请先改报职位并完成报名信息确认，再上传新的报名推荐表。"}
+	default:
+		cs[6] = calc{reason: "请先完成报名信息确认，再上传报名推荐表。"}
 	}
 
 	// 审核

@@ -124,3 +124,37 @@ func TestStepsReasons(t *testing.T) {
 		t.Errorf("info after approval reason %q", r)
 	}
 }
+
+// TestStepsConfirmMaterialsReason: the 材料确认 step says what is really
+// missing; after 退回修改 the 推荐表 on file stays, so it must not ask for
+// an upload.
+func TestStepsConfirmMaterialsReason(t *testing.T) {
+	exam := testExam()
+	app := func(s State, pdf string) *Application {
+		a := appIn(s)
+		a.Form, a.RecommendationID = completeForm(), pdf
+		return a
+	}
+	tests := []struct {
+		name string
+		app  *Application
+		want string // the step's Reason
+	}{
+		{"before confirmation", app(StatePositionSelected, ""), "请先完成报名信息确认，再上传报名推荐表。"},
+		{"confirmed, no PDF", app(StateConfirmed, ""), "请先上传报名推荐表。"},
+		{"uploaded", app(StateMaterialsUploaded, "pdf1"), ""},
+		{"returned, PDF kept", app(StateReturned, "pdf1"), "请先完成报名信息确认。已上传的报名推荐表将保留。"},
+		{"returned, PDF dropped with a new position", app(StateReturned, ""), "请先完成报名信息确认，再上传报名推荐表。"},
+		{"rejected", app(StateRejected, "pdf1"), "请先改报职位并完成报名信息确认，再上传新的报名推荐表。"},
+		{"submitted", app(StateSubmitted, "pdf1"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, s := range Steps(tt.app, exam, true, tReg) {
+				if s.Key == StepConfirmMaterials && s.Reason != tt.want {
+					t.Errorf("材料确认 reason %q, want %q", s.Reason, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -55,11 +55,13 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 		return c.Query(k)
 	})
 	q.Level = a.LevelCode
-	page := domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.Counts(exam.ID),
+	page := domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.CountsView(exam.ID),
 		domain.EligibilityFilter(ac.acct, &a.Form, exam))
+	// The level is not the candidate's to change: links leave it out.
+	q.Level = ""
 	base := ac.base() + "/position"
 	p.Search = views.PositionSearchFormProps{
-		Action: base, Target: "#position-results", Query: q, Fields: domain.ErrorFields(qerr),
+		Action: base, Target: "#position-results", Query: q, KeywordLabel: "查询职位", Fields: domain.ErrorFields(qerr),
 		Departments: s.store.PositionDepartments(exam.ID), CanFilterEligible: a.Form.FullTimeEducation != "",
 	}
 	pickQuery := q.Values()

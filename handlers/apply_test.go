@@ -351,6 +351,9 @@ func TestApplyJourney(t *testing.T) {
 	if trig, _ := r.Doc().Find(`[data-testid="status-item"]`).Attr("hx-trigger"); trig != "every 10s" {
 		t.Errorf("waiting fragment does not poll: %q", trig)
 	}
+	if n := r.Doc().Find(`[hx-swap-oob]`).Length(); n != 0 {
+		t.Errorf("waiting fragment replaces the flash (材料确认成功 is still true): %d out-of-band elements", n)
+	}
 
 	// Another person cannot read this candidate's files.
 	other := ts.client()
@@ -472,6 +475,10 @@ func TestApplyRejectLoop(t *testing.T) {
 	wantStatus(t, r, statusStopPolling, "final status stops polling")
 	if r.TestID("status-state") != "审核通过" {
 		t.Errorf("state %q", r.TestID("status-state"))
+	}
+	// The page's flash (材料确认成功，请等待资格审核) is replaced out of band.
+	if oob := r.Doc().Find(`#flash[hx-swap-oob]`); oob.Length() != 1 || !strings.Contains(oob.Find(`[data-testid="flash"]`).Text(), "审核通过") {
+		t.Errorf("approved fragment does not replace the stale flash: %d out-of-band #flash, %q", oob.Length(), oob.Text())
 	}
 	wantStatus(t, formStep(t, c, validForm()), 409, "form after approval")
 }

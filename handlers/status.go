@@ -47,8 +47,9 @@ func (s *Server) showStatus(c *fiber.Ctx) error {
 }
 
 // statusFragment is one application's status: polled by htmx every 10 s
-// while it waits for review; 286 once final stops the polling. A plain GET
-// gets the full status page.
+// while it waits for review; 286 once final stops the polling. Once decided
+// it also replaces the page's flash (views.StatusPoll). A plain GET gets
+// the full status page.
 func (s *Server) statusFragment(c *fiber.Ctx) error {
 	if !isHX(c) {
 		return s.showStatus(c)
@@ -66,5 +67,5 @@ func (s *Server) statusFragment(c *fiber.Ctx) error {
 		status = statusStopPolling
 	}
 	c.Vary("HX-Request")
-	return s.write(c, status, views.StatusFragment(it))
+	return s.write(c, status, views.StatusPoll(it))
 }

@@ -132,20 +132,6 @@ func (s *Store) Position(examID, code string) (domain.Position, bool) {
 	return p, ok
 }
 
-// Positions returns a copy of an exam's positions sorted by code, from the
-// in-memory catalog. Callers filter and page it.
-func (s *Store) Positions(examID string) []domain.Position {
-	s.positions.mu.RLock()
-	m := s.positions.byExam[examID]
-	list := make([]domain.Position, 0, len(m))
-	for _, p := range m {
-		list = append(list, p)
-	}
-	s.positions.mu.RUnlock()
-	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
-	return list
-}
-
 // PositionList returns an exam's positions sorted by code, shared with
 // every other reader: callers must not modify it (or the positions in it).
 // It is rebuilt only after a position changes, so search costs no copy.

@@ -418,7 +418,7 @@ func applyPositionChoice(p ApplyPositionProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var21 = []any{"field", templ.KV("has-error", p.Fields["ack"] != "")}
+				var templ_7745c5c3_Var21 = []any{"field", "check", templ.KV("has-error", p.Fields["ack"] != "")}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var21...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -456,7 +456,7 @@ func applyPositionChoice(p ApplyPositionProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "> <label for=\"f-ack\" class=\"inline-label\">本人确认符合上述条件，如有不实，愿承担相应责任</label> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "> <label for=\"f-ack\">本人确认符合上述条件，如有不实，愿承担相应责任</label> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

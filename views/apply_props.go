@@ -298,6 +298,20 @@ type StatusProps struct {
 	Items []StatusItem
 }
 
+// statusMessage is the flash kind and text telling a candidate whose
+// status page is open that the review decided.
+func statusMessage(it StatusItem) (kind, msg string) {
+	switch {
+	case it.State == domain.StateApproved:
+		return "ok", it.ExamName + "：资格审核通过。"
+	case it.State == domain.StateReturned:
+		return "error", it.ExamName + "：报名被退回修改，请按退回原因修改后重新确认。"
+	case it.State == domain.StateRejected:
+		return "error", it.ExamName + "：资格审核不通过。报名期间内可以改报其他职位。"
+	}
+	return "info", it.ExamName + "：报考状态已更新为“" + it.State.Label() + "”。"
+}
+
 func stateBadge(s domain.State) string {
 	switch {
 	case s.Final():
