@@ -92,6 +92,7 @@ func (j *journey) page(shot string) {
 	j.t.Helper()
 	j.b.screenshot(shot)
 	j.b.assertNumbersUnbroken()
+	j.b.assertFormsLabelled(shot + " (" + j.b.path() + ")")
 	if j.phone() {
 		j.b.assertPhoneLayout(shot + " (" + j.b.path() + ")")
 	}

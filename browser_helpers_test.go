@@ -1019,6 +1019,24 @@ func (b *tab) assertPhoneLayout(what string) {
 	}
 }
 
+// assertFormsLabelled fails for any visible form control without a
+// visible <label for=…> naming it: screen readers and older browsers
+// depend on it, and the tests fill forms by their labels.
+func (b *tab) assertFormsLabelled(what string) {
+	b.t.Helper()
+	bad := eval[string](b, `Array.from(document.querySelectorAll("input, select, textarea"))
+		.filter(e => !["hidden", "submit", "button", "reset", "image"].includes(e.type))
+		.filter(e => e.getClientRects().length > 0)
+		.filter(e => {
+			const l = e.id && document.querySelector('label[for="' + CSS.escape(e.id) + '"]');
+			return !l || l.textContent.trim() === "" || l.getClientRects().length === 0;
+		})
+		.map(e => e.tagName + " name=" + e.name + " id=" + e.id).join("; ")`)
+	if bad != "" {
+		b.t.Errorf("%s: form controls without a visible <label for>: %s", what, bad)
+	}
+}
+
 // writePDF writes an A4 PDF of n pages (a stand-in for the scanned,
 // signed 报名推荐表) into the test's temp dir and returns its path.
 func writePDF(t testing.TB, pages int) string {
