@@ -290,6 +290,7 @@ func TestBrowserPagesNoCSPViolations(t *testing.T) {
 			msgs := b.entries()[before:]
 			switch st {
 			case 200:
+				b.assertFormsLabelled(role + " " + h)
 				for _, m := range msgs {
 					if strings.HasSuffix(m.URL, "/favicon.ico") {
 						continue // Chromium asks for it by itself; examreg has none (reported)
