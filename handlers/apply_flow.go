@@ -69,11 +69,8 @@ func (s *Server) showApplyIndex(c *fiber.Ctx) error {
 
 // showFlow is the 报考流程 page of one exam.
 func (s *Server) showFlow(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	return s.flowPage(c, fiber.StatusOK, ac, "")
@@ -143,10 +140,7 @@ func (s *Server) levelPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string
 // chooseLevel creates the application (one per candidate per exam, by the
 // store's unique index) or changes its level before a position is chosen.
 func (s *Server) chooseLevel(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
+	ac, err := s.loadPosted(c)
 	if err != nil {
 		return err
 	}
@@ -209,11 +203,8 @@ func pledgeOf(exam *domain.Exam) domain.Pledge {
 
 // showPledge is the 报考承诺书 page.
 func (s *Server) showPledge(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	return s.pledgePage(c, fiber.StatusOK, ac, "")
@@ -247,14 +238,8 @@ func (s *Server) pledgePage(c *fiber.Ctx, status int, ac *applyCtx, errMsg strin
 
 // acceptPledge records 接受: which text version, when, from which IP.
 func (s *Server) acceptPledge(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	if ac.acct.PhotoID == "" {

@@ -14,11 +14,8 @@ import (
 
 // showForm is 填报信息.
 func (s *Server) showForm(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	if ac.app.State == domain.StateStarted {
@@ -103,14 +100,8 @@ func birthDate(acct *domain.Account) time.Time {
 // section (htmx "保存本部分"), or only reshapes the family table (添加一行 /
 // 删除此行, nothing saved).
 func (s *Server) saveForm(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	posted, raw, parseErrs := parseForm(c)

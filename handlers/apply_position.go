@@ -16,11 +16,8 @@ import (
 // application's level; ?code= shows the clicked one (点击选择) with its
 // requirements and 保存. An htmx search gets only the results.
 func (s *Server) showChoosePosition(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	p, err := s.positionProps(c, ac, strings.Clone(c.Query("code")))
@@ -105,14 +102,8 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 // requirements the data can decide are checked in the transaction; the
 // rest must be acknowledged and go to the reviewer.
 func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	code, ack := formValue(c, "code"), formValue(c, "ack") == "1"
