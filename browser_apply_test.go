@@ -127,14 +127,14 @@ func (j *journey) application() *domain.Application {
 }
 
 // review records a reviewer's decision through the kv API, standing in for
-// the review dashboard.
-func (j *journey) review(action domain.Action, reason string) {
+// the review dashboard; a return names the parts to fix.
+func (j *journey) review(action domain.Action, reason string, parts ...string) {
 	j.t.Helper()
 	reviewer, err := j.srv.Store.AccountByLogin(strings.ToUpper(demoReviewerLogin))
 	if err != nil {
 		j.t.Fatalf("reviewer account: %v", err)
 	}
-	if _, err := j.srv.Store.ReviewApplication(j.application().ID, reviewer, action, reason, time.Now()); err != nil {
+	if _, err := j.srv.Store.ReviewApplication(j.application().ID, reviewer, domain.Decision{Action: action, Reason: reason, Parts: parts}, time.Now()); err != nil {
 		j.t.Fatalf("review %s: %v", action, err)
 	}
 }
@@ -624,7 +624,7 @@ func TestBrowserApplyJourney(t *testing.T) {
 
 	// 退回修改 by the reviewer: the candidate sees the reason.
 	const reason = "通讯地址不完整，请写明门牌号和邮政编码。"
-	j.review(domain.ActionReturn, reason)
+	j.review(domain.ActionReturn, reason, "contact") // 考核与联系方式: 通讯地址
 	b.submit("刷新")
 	b.waitForURL("/status")
 	if got := b.byTestID("status-state"); got != "退回修改" {
