@@ -156,7 +156,7 @@ func transition(app *Application, exam *Exam, action Action, actorID string, rol
 		note = action.Label()
 	}
 	Apply(app, next, actorID, role, now, note)
-	if next == StateReturned {
+	if action == ActionReturn {
 		app.ReturnedParts = parts
 	}
 	return nil

@@ -344,14 +344,16 @@ func Apply(app *Application, next State, actorID string, role Role, now time.Tim
 	app.Version++
 	app.UpdatedAt = now
 	note = strings.TrimSpace(note)
-	switch next {
-	case StateReturned:
+	switch {
+	case from == next:
+		// Saving 填报信息 keeps the state: the review reason stays.
+	case next == StateReturned:
 		app.ReviewReason = note
-	case StateConfirmed, StateMaterialsUploaded:
+	case next == StateConfirmed, next == StateMaterialsUploaded:
 		app.ReturnedParts = nil
-	case StateRejected:
+	case next == StateRejected:
 		app.ReviewReason = note
-		if from != StateRejected && app.PositionCode != "" && !slices.Contains(app.RejectedPositions, app.PositionCode) {
+		if app.PositionCode != "" && !slices.Contains(app.RejectedPositions, app.PositionCode) {
 			app.RejectedPositions = append(app.RejectedPositions, app.PositionCode)
 		}
 	}

@@ -281,6 +281,10 @@ func TestJourney(t *testing.T) {
 		t.Errorf("after return: %s %q %v", app.State, app.ReviewReason, app.ReturnedParts)
 	}
 	step(ActionSaveInfo, RoleCandidate, tReg, "", StateReturned)
+	// Saving keeps what the reviewer asked for.
+	if app.ReviewReason != "联系电话有误" || !slices.Equal(app.ReturnedParts, []string{"contact"}) {
+		t.Errorf("after a save while returned: %q %v", app.ReviewReason, app.ReturnedParts)
+	}
 	step(ActionConfirm, RoleCandidate, tReg, "", StateMaterialsUploaded) // PDF kept
 	if app.ReturnedParts != nil {
 		t.Errorf("ReturnedParts after re-confirmation: %v", app.ReturnedParts)

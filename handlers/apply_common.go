@@ -88,6 +88,15 @@ func (s *Server) requireApp(c *fiber.Ctx, ac *applyCtx) (*applyCtx, bool, error)
 
 func (ac *applyCtx) base() string { return "/apply/" + ac.exam.ID }
 
+// returnedNotice is what the reviewer asked for while the candidate fixes
+// a 退回修改 (nil otherwise).
+func returnedNotice(a *domain.Application) *views.ReturnedNotice {
+	if a == nil || !a.InReturnLoop() {
+		return nil
+	}
+	return &views.ReturnedNotice{Reason: a.ReviewReason, Parts: domain.PartTitles(a.ReturnedParts)}
+}
+
 func (ac *applyCtx) levelName() string {
 	if ac.app == nil {
 		return ""

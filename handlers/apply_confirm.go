@@ -116,6 +116,14 @@ func (s *Server) doConfirm(c *fiber.Ctx) error {
 			return err
 		}
 		a.PhotoID = acct.PhotoID
+		if a.State == domain.StateConfirmed && a.RecommendationID != "" {
+			// A 推荐表 is due (the reviewer named it, or a position was
+			// chosen again): the one on file can no longer be confirmed.
+			if err := tx.DeleteBlob(a.RecommendationID); err != nil {
+				return err
+			}
+			a.RecommendationID, a.RecommendationName = "", ""
+		}
 		return nil
 	})
 	switch domain.ErrorCode(err) {

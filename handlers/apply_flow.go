@@ -105,7 +105,7 @@ func stepHref(examID, key string) string {
 func (s *Server) flowPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string) error {
 	p := views.ApplyFlowProps{
 		ExamID: ac.exam.ID, ExamName: ac.exam.Name, LevelName: ac.levelName(),
-		State: ac.app.State, PositionCode: ac.app.PositionCode, Error: errMsg,
+		State: ac.app.State, PositionCode: ac.app.PositionCode, Error: errMsg, Returned: returnedNotice(ac.app),
 	}
 	for _, st := range domain.Steps(ac.app, ac.exam, ac.acct.PhotoID != "", s.now()) {
 		p.Steps = append(p.Steps, views.FlowStep{Step: st, Href: stepHref(ac.exam.ID, st.Key)})

@@ -42,7 +42,10 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 	}
 	if _, err := domain.CheckTransition(a, exam, domain.ActionSelectPosition, domain.RoleCandidate, s.now()); err != nil {
 		p.Disabled = domain.ErrorMessage(err)
+	} else if err := domain.CheckPartChange(a, domain.PartPosition); err != nil {
+		p.Disabled = domain.ErrorMessage(err)
 	}
+	p.Returned = returnedNotice(a)
 
 	// The shared search, with the level fixed to the application's.
 	q, qerr := domain.ParsePositionQuery(func(k string) string {
@@ -120,6 +123,9 @@ func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
 	}
 	_, err = s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
 		if _, err := domain.CheckTransition(a, ac.exam, domain.ActionSelectPosition, domain.RoleCandidate, now); err != nil {
+			return err
+		}
+		if err := domain.CheckPartChange(a, domain.PartPosition); err != nil {
 			return err
 		}
 		if err := domain.CheckPositionChoice(a, code); err != nil {
