@@ -641,9 +641,17 @@ func TestBrowserApplyJourney(t *testing.T) {
 	// Edit the named part, confirm again, re-confirm the materials.
 	b.open(j.base())
 	b.assertText(reason)
+	if got := b.byTestID("returned-parts"); got != "考核与联系方式" {
+		t.Errorf("flow: parts to fix %q", got)
+	}
 	j.page("flow-returned")
 	b.follow(`[data-testid="go-info"]`)
 	b.waitForURL(j.base() + "/form")
+	// Only the named section can be edited.
+	if !eval[bool](b, `document.querySelector("#sec-work").disabled && document.querySelector("#f-employer").matches(":disabled") &&
+		!document.querySelector('[data-testid="save-work"]') && !document.querySelector("#sec-contact").disabled`) {
+		t.Errorf("form after 退回修改 naming 考核与联系方式: 工作情况 is editable or 考核与联系方式 is not")
+	}
 	j.who.address = "湖北省武汉市江岸区沿江大道100号3单元502室 430014"
 	b.fillIn("#sec-contact", "通讯地址", j.who.address)
 	b.swap(func() { b.click(`[data-testid="save-contact"]`) })
