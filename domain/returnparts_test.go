@@ -26,6 +26,14 @@ func TestReturnPartsList(t *testing.T) {
 	}
 }
 
+func TestSectionOfField(t *testing.T) {
+	for name, want := range map[string]string{"grassroots_years": "work", "address": "contact", "family.2.name": "family", "pt_major": "education", "nope": ""} {
+		if got := SectionOfField(name); got != want {
+			t.Errorf("SectionOfField(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestCheckReturnParts(t *testing.T) {
 	tests := []struct {
 		name   string

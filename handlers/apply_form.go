@@ -159,10 +159,8 @@ func (s *Server) saveForm(c *fiber.Ctx) error {
 		}
 	}
 	for k, v := range parseErrs {
-		if field, _, _ := strings.Cut(k, "."); slices.ContainsFunc(sections, func(id string) bool {
-			sec, _ := domain.Section(id)
-			return slices.Contains(sec.Fields, field)
-		}) {
+		// A field of a section this post does not save is ignored.
+		if slices.Contains(sections, domain.SectionOfField(k)) {
 			fe.Add(k, v)
 		}
 	}

@@ -284,7 +284,7 @@ func StatusFragment(it StatusItem) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if it.Reason != "" && (it.State == domain.StateReturned || it.State == domain.StateRejected) {
+		if it.Reason != "" && (it.State == domain.StateReturned || it.State == domain.StateRejected || len(it.Parts) > 0) {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<dt>原因</dt><dd data-testid=\"status-reason\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
