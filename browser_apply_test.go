@@ -128,14 +128,14 @@ func (j *journey) application() *domain.Application {
 }
 
 // review records a reviewer's decision through the kv API, standing in for
-// the review dashboard.
-func (j *journey) review(action domain.Action, reason string) {
+// the review dashboard; a return names the parts to fix.
+func (j *journey) review(action domain.Action, reason string, parts ...string) {
 	j.t.Helper()
 	reviewer, err := j.srv.Store.AccountByLogin(strings.ToUpper(demoReviewerLogin))
 	if err != nil {
 		j.t.Fatalf("reviewer account: %v", err)
 	}
-	if _, err := j.srv.Store.ReviewApplication(j.application().ID, reviewer, action, reason, time.Now()); err != nil {
+	if _, err := j.srv.Store.ReviewApplication(j.application().ID, reviewer, domain.Decision{Action: action, Reason: reason, Parts: parts}, time.Now()); err != nil {
 		j.t.Fatalf("review %s: %v", action, err)
 	}
 }
@@ -625,7 +625,7 @@ func TestBrowserApplyJourney(t *testing.T) {
 
 	// 退回修改 by the reviewer: the candidate sees the reason.
 	const reason = "通讯地址不完整，请写明门牌号和邮政编码。"
-	j.review(domain.ActionReturn, reason)
+	j.review(domain.ActionReturn, reason, "contact") // 考核与联系方式: 通讯地址
 	b.submit("刷新")
 	b.waitForURL("/status")
 	if got := b.byTestID("status-state"); got != "退回修改" {
@@ -642,9 +642,17 @@ func TestBrowserApplyJourney(t *testing.T) {
 	// Edit the named part, confirm again, re-confirm the materials.
 	b.open(j.base())
 	b.assertText(reason)
+	if got := b.byTestID("returned-parts"); got != "考核与联系方式" {
+		t.Errorf("flow: parts to fix %q", got)
+	}
 	j.page("flow-returned")
 	b.follow(`[data-testid="go-info"]`)
 	b.waitForURL(j.base() + "/form")
+	// Only the named section can be edited.
+	if !eval[bool](b, `document.querySelector("#sec-work").disabled && document.querySelector("#f-employer").matches(":disabled") &&
+		!document.querySelector('[data-testid="save-work"]') && !document.querySelector("#sec-contact").disabled`) {
+		t.Errorf("form after 退回修改 naming 考核与联系方式: 工作情况 is editable or 考核与联系方式 is not")
+	}
 	j.who.address = "湖北省武汉市江岸区沿江大道100号3单元502室 430014"
 	b.fillIn("#sec-contact", "通讯地址", j.who.address)
 	b.swap(func() { b.click(`[data-testid="save-contact"]`) })

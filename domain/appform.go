@@ -180,6 +180,18 @@ func Section(id string) (FormSection, bool) {
 	return FormSection{}, false
 }
 
+// SectionOfField returns the id of the section holding a form field, by
+// its posted name ("family.2.name" is in "family"); "" when none does.
+func SectionOfField(name string) string {
+	name, _, _ = strings.Cut(name, ".")
+	for _, s := range FormSections {
+		if slices.Contains(s.Fields, name) {
+			return s.ID
+		}
+	}
+	return ""
+}
+
 // formFieldIndex maps a JSON field name of ApplicationForm to its struct
 // field index, so sections are declared once, by the names forms post.
 var formFieldIndex = func() map[string]int {

@@ -86,8 +86,12 @@ type Application struct {
 	RecommendationID   string `json:"recommendation_id,omitempty"` // uploaded 推荐表 PDF blob
 	RecommendationName string `json:"recommendation_name,omitempty"`
 
-	ReviewReason string         `json:"review_reason,omitempty"` // reason of the last return/reject
-	History      []HistoryEntry `json:"history"`
+	ReviewReason string `json:"review_reason,omitempty"` // reason of the last return/reject
+	// ReturnedParts are the parts (ReturnParts ids) the reviewer named when
+	// returning the application (退回修改): only they may change until the
+	// next 报名信息确认, which clears them. Empty outside that loop.
+	ReturnedParts []string       `json:"returned_parts,omitempty"`
+	History       []HistoryEntry `json:"history"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

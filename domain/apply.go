@@ -14,11 +14,16 @@ func (s State) LocksPhoto() bool {
 }
 
 // CheckPhotoChange refuses replacing the account's photo while any of the
-// candidate's applications has it frozen.
+// candidate's applications has it frozen, or is being fixed after 退回修改
+// without the photo among the named parts (the next confirmation would
+// freeze the new photo). ECONFLICT.
 func CheckPhotoChange(apps []*Application) error {
 	for _, a := range apps {
 		if a.State.LocksPhoto() {
 			return Errorf(ECONFLICT, "报名信息已确认，照片不能再更换。")
+		}
+		if err := CheckPartChange(a, PartPhoto); err != nil {
+			return err
 		}
 	}
 	return nil

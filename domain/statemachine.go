@@ -155,7 +155,8 @@ var rules = map[Action]rule{
 //     is still on file, so the candidate only re-confirms the materials (and
 //     may replace the PDF first). If they chose a position again while
 //     returned, the state left returned and they must upload anew, because
-//     the 推荐表 names the position.
+//     the 推荐表 names the position. If the reviewer named the 推荐表 as a
+//     part to fix, re-confirming also leads to confirmed: a new one is due.
 //   - Pay by RoleSystem (the payment provider confirmed the charge) is not
 //     window-checked: money already taken must be recorded even when the
 //     notification arrives after the payment window closed. The candidate
@@ -187,7 +188,7 @@ func CheckTransition(app *Application, exam *Exam, action Action, role Role, now
 		if slices.Contains(app.RejectedPositions, app.PositionCode) {
 			return "", Errorf(ECONFLICT, "所选职位已审核不通过，请改报其他职位后再确认。")
 		}
-		if app.State == StateReturned && app.RecommendationID != "" {
+		if app.State == StateReturned && app.RecommendationID != "" && !slices.Contains(app.ReturnedParts, PartRecommendation) {
 			return StateMaterialsUploaded, nil
 		}
 		return StateConfirmed, nil
@@ -334,20 +335,25 @@ func CheckPositionChoice(app *Application, code string) error {
 // Apply moves app to next: it sets State, bumps Version, sets UpdatedAt
 // and appends a HistoryEntry. Entering returned or rejected from a review
 // also stores note as ReviewReason, and rejected records the position in
-// RejectedPositions so it cannot be chosen again. Call CheckTransition first
-// (or use Transition).
+// RejectedPositions so it cannot be chosen again. Confirming (to confirmed
+// or materials_uploaded) ends the 退回修改 loop: ReturnedParts is cleared.
+// Call CheckTransition first (or use Transition or Review).
 func Apply(app *Application, next State, actorID string, role Role, now time.Time, note string) {
 	from := app.State
 	app.State = next
 	app.Version++
 	app.UpdatedAt = now
 	note = strings.TrimSpace(note)
-	switch next {
-	case StateReturned:
+	switch {
+	case from == next:
+		// Saving 填报信息 keeps the state: the review reason stays.
+	case next == StateReturned:
 		app.ReviewReason = note
-	case StateRejected:
+	case next == StateConfirmed, next == StateMaterialsUploaded:
+		app.ReturnedParts = nil
+	case next == StateRejected:
 		app.ReviewReason = note
-		if from != StateRejected && app.PositionCode != "" && !slices.Contains(app.RejectedPositions, app.PositionCode) {
+		if app.PositionCode != "" && !slices.Contains(app.RejectedPositions, app.PositionCode) {
 			app.RejectedPositions = append(app.RejectedPositions, app.PositionCode)
 		}
 	}
@@ -356,20 +362,10 @@ func Apply(app *Application, next State, actorID string, role Role, now time.Tim
 
 // Transition checks and applies action in one step: CheckTransition, then
 // CheckReason, then Apply with note (the action's label when note is empty,
-// so history always says what happened).
+// so history always says what happened). It names no parts, so 退回修改
+// through Transition is refused (EINVALID): use Review.
 func Transition(app *Application, exam *Exam, action Action, actorID string, role Role, now time.Time, note string) error {
-	next, err := CheckTransition(app, exam, action, role, now)
-	if err != nil {
-		return err
-	}
-	if err := CheckReason(action, note); err != nil {
-		return err
-	}
-	if strings.TrimSpace(note) == "" {
-		note = action.Label()
-	}
-	Apply(app, next, actorID, role, now, note)
-	return nil
+	return transition(app, exam, action, actorID, role, now, note, nil)
 }
 
 // CanReview reports whether acct may review applications to position p:

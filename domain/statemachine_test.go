@@ -270,12 +270,25 @@ func TestJourney(t *testing.T) {
 	if err := Transition(app, exam, ActionReturn, "r1", RoleReviewer, tReg, " "); err == nil {
 		t.Fatal("return without reason accepted")
 	}
-	step(ActionReturn, RoleReviewer, tReg, "推荐表缺少背面", StateReturned)
-	if app.ReviewReason != "推荐表缺少背面" {
-		t.Errorf("ReviewReason = %q", app.ReviewReason)
+	// A return names the parts to fix (Transition names none: refused).
+	if err := Transition(app, exam, ActionReturn, "r1", RoleReviewer, tReg, "联系电话有误"); ErrorCode(err) != EINVALID {
+		t.Fatalf("return without parts: %v", err)
+	}
+	if err := Review(app, exam, Decision{ActionReturn, "联系电话有误", []string{"contact"}}, "r1", RoleReviewer, tReg); err != nil {
+		t.Fatalf("return: %v", err)
+	}
+	if app.State != StateReturned || app.ReviewReason != "联系电话有误" || !slices.Equal(app.ReturnedParts, []string{"contact"}) {
+		t.Errorf("after return: %s %q %v", app.State, app.ReviewReason, app.ReturnedParts)
 	}
 	step(ActionSaveInfo, RoleCandidate, tReg, "", StateReturned)
+	// Saving keeps what the reviewer asked for.
+	if app.ReviewReason != "联系电话有误" || !slices.Equal(app.ReturnedParts, []string{"contact"}) {
+		t.Errorf("after a save while returned: %q %v", app.ReviewReason, app.ReturnedParts)
+	}
 	step(ActionConfirm, RoleCandidate, tReg, "", StateMaterialsUploaded) // PDF kept
+	if app.ReturnedParts != nil {
+		t.Errorf("ReturnedParts after re-confirmation: %v", app.ReturnedParts)
+	}
 	step(ActionUploadMaterials, RoleCandidate, tReg, "", StateMaterialsUploaded)
 	step(ActionConfirmMaterials, RoleCandidate, tReg, "", StateSubmitted)
 

@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // StepStatus is how a step of the 报考流程 page stands.
 type StepStatus string
@@ -63,6 +67,9 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 	infoDone := started && st != StateStarted && a.Form.Complete()
 	positionDone := a.PositionCode != "" && st != StateRejected && st.stage() >= 1
 	confirmed := st.stage() >= StateConfirmed.stage()
+	// While fixing the parts a reviewer named (退回修改), the others are locked.
+	notAsked := func(part string) string { return "审核员未要求修改" + PartTitle(part) + "。" }
+	recommendationAsked := a.InReturnLoop() && slices.Contains(a.ReturnedParts, PartRecommendation)
 
 	type calc struct {
 		done, can bool
@@ -82,8 +89,13 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 
 	// 照片: the account's photo, frozen into the application at confirmation.
 	cs[0] = calc{done: hasPhoto, can: !confirmed || st == StateReturned || st == StateRejected}
-	if !cs[0].can {
+	switch {
+	case !cs[0].can:
 		cs[0].reason = "报名信息确认后照片不能更换。"
+	case !a.MayChange(PartPhoto):
+		cs[0].can, cs[0].reason = false, notAsked(PartPhoto)
+	case a.InReturnLoop():
+		cs[0].note = "审核员要求修改照片。"
 	}
 
 	// 承诺书
@@ -102,6 +114,12 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 	switch {
 	case !started || st == StateStarted:
 		cs[2] = calc{reason: "请先阅读并接受报考承诺书。"}
+	case editable && a.InReturnLoop():
+		if secs := EditableSections(&a); len(secs) > 0 {
+			cs[2] = candidateStep(calc{done: infoDone, can: true, note: "审核员要求修改：" + strings.Join(PartTitles(secs), "、") + "。"})
+		} else {
+			cs[2] = calc{done: infoDone, reason: "审核员未要求修改填报信息。"}
+		}
 	case editable:
 		cs[2] = candidateStep(calc{done: infoDone, can: true})
 	default:
@@ -112,8 +130,13 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 	switch {
 	case !started || st == StateStarted:
 		cs[3] = calc{reason: "请先阅读并接受报考承诺书。"}
+	case editable && !a.MayChange(PartPosition):
+		cs[3] = calc{done: positionDone, reason: notAsked(PartPosition)}
 	case editable:
 		c := calc{done: positionDone, can: true}
+		if a.InReturnLoop() {
+			c.note = "审核员要求修改报考职位。改报其他职位后须重新上传报名推荐表。"
+		}
 		if st == StateRejected {
 			c.note = "所报职位" + a.PositionCode + "审核不通过，可改报其他职位。"
 		}
@@ -121,8 +144,8 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 	default:
 		cs[3] = calc{done: positionDone, reason: lockedMsg}
 	}
-	if cs[3].done && cs[3].note == "" {
-		cs[3].note = "已选职位：" + a.PositionCode
+	if cs[3].done {
+		cs[3].note = strings.TrimSpace(cs[3].note + " 已选职位：" + a.PositionCode)
 	}
 
 	// 报名信息确认
@@ -149,7 +172,10 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 		cs[5] = calc{done: true, reason: "材料已确认提交，不能再更换。"}
 	default:
 		cs[5] = calc{reason: "请先进行报名信息确认。"}
-		if st == StateReturned && a.RecommendationID != "" {
+		switch {
+		case recommendationAsked:
+			cs[5].note = "审核员要求重新上传报名推荐表，请在重新确认报名信息后上传。"
+		case st == StateReturned && a.RecommendationID != "":
 			cs[5].note = "已上传的报名推荐表将保留，重新确认报名信息后可更换。"
 		}
 	}
@@ -162,6 +188,8 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 		cs[6] = calc{done: true}
 	case confirmed:
 		cs[6] = calc{reason: "请先上传报名推荐表。"}
+	case recommendationAsked:
+		cs[6] = calc{reason: "请先完成报名信息确认，再重新上传报名推荐表。"}
 	case st == StateReturned && a.RecommendationID != "":
 		// Re-confirming goes straight to materials_uploaded: the PDF stays.
 		cs[6] = calc{reason: "请先完成报名信息确认。已上传的报名推荐表将保留。"}

@@ -48,15 +48,54 @@ func (s *Server) loadApply(c *fiber.Ctx) (*applyCtx, error) {
 	return ac, nil
 }
 
-// requireApp sends a candidate without an application to the level choice.
-func (s *Server) requireApp(c *fiber.Ctx, ac *applyCtx) (bool, error) {
-	if ac.app != nil {
-		return true, nil
+// loadPosted is loadApply for a form post: the form must have been
+// rendered for the signed-in account (checkFormAccount).
+func (s *Server) loadPosted(c *fiber.Ctx) (*applyCtx, error) {
+	if err := checkFormAccount(c); err != nil {
+		return nil, err
 	}
-	return false, s.redirectFlash(c, "/apply/"+ac.exam.ID+"/level", "info", "请先选择报考层级。")
+	return s.loadApply(c)
+}
+
+// application is the prologue of the /apply/:exam pages that need an
+// application: it loads exam and application and sends a candidate
+// without one to the level choice. ok false means the handler is done:
+// it returns err (nil after that redirect).
+func (s *Server) application(c *fiber.Ctx) (ac *applyCtx, ok bool, err error) {
+	ac, err = s.loadApply(c)
+	if err != nil {
+		return nil, false, err
+	}
+	return s.requireApp(c, ac)
+}
+
+// postedApplication is application for a form post (checkFormAccount first).
+func (s *Server) postedApplication(c *fiber.Ctx) (ac *applyCtx, ok bool, err error) {
+	ac, err = s.loadPosted(c)
+	if err != nil {
+		return nil, false, err
+	}
+	return s.requireApp(c, ac)
+}
+
+// requireApp sends a candidate without an application to the level choice.
+func (s *Server) requireApp(c *fiber.Ctx, ac *applyCtx) (*applyCtx, bool, error) {
+	if ac.app != nil {
+		return ac, true, nil
+	}
+	return nil, false, s.redirectFlash(c, "/apply/"+ac.exam.ID+"/level", "info", "请先选择报考层级。")
 }
 
 func (ac *applyCtx) base() string { return "/apply/" + ac.exam.ID }
+
+// returnedNotice is what the reviewer asked for while the candidate fixes
+// a 退回修改 (nil otherwise).
+func returnedNotice(a *domain.Application) *views.ReturnedNotice {
+	if a == nil || !a.InReturnLoop() {
+		return nil
+	}
+	return &views.ReturnedNotice{Reason: a.ReviewReason, Parts: domain.PartTitles(a.ReturnedParts)}
+}
 
 func (ac *applyCtx) levelName() string {
 	if ac.app == nil {

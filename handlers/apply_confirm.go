@@ -71,11 +71,8 @@ func (s *Server) confirmProblems(ac *applyCtx, a *domain.Application) []string {
 
 // showConfirm is 报名信息确认: everything on one page.
 func (s *Server) showConfirm(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	p, err := s.confirmProps(c, ac)
@@ -89,14 +86,8 @@ func (s *Server) showConfirm(c *fiber.Ctx) error {
 // machine, the account's photo, the complete form and the position's hard
 // requirements are checked; the photo is frozen into the application.
 func (s *Server) doConfirm(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	now := s.now()
@@ -125,6 +116,14 @@ func (s *Server) doConfirm(c *fiber.Ctx) error {
 			return err
 		}
 		a.PhotoID = acct.PhotoID
+		if a.State == domain.StateConfirmed && a.RecommendationID != "" {
+			// A 推荐表 is due (the reviewer named it, or a position was
+			// chosen again): the one on file can no longer be confirmed.
+			if err := tx.DeleteBlob(a.RecommendationID); err != nil {
+				return err
+			}
+			a.RecommendationID, a.RecommendationName = "", ""
+		}
 		return nil
 	})
 	switch domain.ErrorCode(err) {

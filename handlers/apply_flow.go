@@ -69,11 +69,8 @@ func (s *Server) showApplyIndex(c *fiber.Ctx) error {
 
 // showFlow is the 报考流程 page of one exam.
 func (s *Server) showFlow(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	return s.flowPage(c, fiber.StatusOK, ac, "")
@@ -108,7 +105,7 @@ func stepHref(examID, key string) string {
 func (s *Server) flowPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string) error {
 	p := views.ApplyFlowProps{
 		ExamID: ac.exam.ID, ExamName: ac.exam.Name, LevelName: ac.levelName(),
-		State: ac.app.State, PositionCode: ac.app.PositionCode, Error: errMsg,
+		State: ac.app.State, PositionCode: ac.app.PositionCode, Error: errMsg, Returned: returnedNotice(ac.app),
 	}
 	for _, st := range domain.Steps(ac.app, ac.exam, ac.acct.PhotoID != "", s.now()) {
 		p.Steps = append(p.Steps, views.FlowStep{Step: st, Href: stepHref(ac.exam.ID, st.Key)})
@@ -143,10 +140,7 @@ func (s *Server) levelPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string
 // chooseLevel creates the application (one per candidate per exam, by the
 // store's unique index) or changes its level before a position is chosen.
 func (s *Server) chooseLevel(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
+	ac, err := s.loadPosted(c)
 	if err != nil {
 		return err
 	}
@@ -209,11 +203,8 @@ func pledgeOf(exam *domain.Exam) domain.Pledge {
 
 // showPledge is the 报考承诺书 page.
 func (s *Server) showPledge(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	return s.pledgePage(c, fiber.StatusOK, ac, "")
@@ -247,14 +238,8 @@ func (s *Server) pledgePage(c *fiber.Ctx, status int, ac *applyCtx, errMsg strin
 
 // acceptPledge records 接受: which text version, when, from which IP.
 func (s *Server) acceptPledge(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	if ac.acct.PhotoID == "" {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,11 +15,8 @@ import (
 
 // showForm is 填报信息.
 func (s *Server) showForm(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	if ac.app.State == domain.StateStarted {
@@ -42,6 +40,16 @@ func (s *Server) formProps(c *fiber.Ctx, ac *applyCtx, f domain.ApplicationForm)
 	}
 	if _, err := domain.CheckTransition(ac.app, ac.exam, domain.ActionSaveInfo, domain.RoleCandidate, s.now()); err != nil {
 		p.Disabled = domain.ErrorMessage(err)
+	}
+	if ac.app.InReturnLoop() {
+		p.Returned = returnedNotice(ac.app)
+		p.Locked = map[string]bool{}
+		for _, sec := range domain.FormSections {
+			p.Locked[sec.ID] = !ac.app.MayChange(sec.ID)
+		}
+		if len(domain.EditableSections(ac.app)) == 0 && p.Disabled == "" {
+			p.Disabled = "审核员未要求修改填报信息，无需修改。"
+		}
 	}
 	return p, nil
 }
@@ -101,47 +109,60 @@ func birthDate(acct *domain.Account) time.Time {
 
 // saveForm saves 填报信息 as a draft: the whole form (plain post), or one
 // section (htmx "保存本部分"), or only reshapes the family table (添加一行 /
-// 删除此行, nothing saved).
+// 删除此行, nothing saved). While fixing a 退回修改, a section the reviewer
+// did not name is refused (409, nothing written) and a whole-form post
+// saves only the named sections.
 func (s *Server) saveForm(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	posted, raw, parseErrs := parseForm(c)
 	if op := formValue(c, "family_op"); op != "" {
+		if err := domain.CheckPartChange(ac.app, "family"); err != nil {
+			return s.actionRefused(c, ac, err)
+		}
 		return s.familyOp(c, ac, posted, raw, op)
 	}
 	section := formValue(c, "section")
 	hxSection := isHX(c) && section != ""
-	if !hxSection {
+	// sections are the parts of the form this post saves.
+	var sections []string
+	switch {
+	case !hxSection:
 		section = ""
-	} else if _, ok := domain.Section(section); !ok {
-		return domain.Errorf(domain.EINVALID, "未知的表单部分。")
+		sections = domain.EditableSections(ac.app)
+		if len(sections) == 0 {
+			return s.actionRefused(c, ac, domain.Errorf(domain.ECONFLICT, "审核员未要求修改填报信息，该部分不能修改。"))
+		}
+	default:
+		if _, ok := domain.Section(section); !ok {
+			return domain.Errorf(domain.EINVALID, "未知的表单部分。")
+		}
+		if err := domain.CheckPartChange(ac.app, section); err != nil {
+			return s.actionRefused(c, ac, err)
+		}
+		sections = []string{section}
 	}
 
 	now := s.now()
-	// Merge what was posted into the stored form: one section, or all.
+	// Merge what was posted into the stored form, section by section.
 	form := ac.app.Form
-	if section != "" {
-		form.MergeSection(section, posted)
-	} else {
-		form = posted
+	for _, id := range sections {
+		form.MergeSection(id, posted)
 	}
 	form.Normalize()
-	var fe domain.FieldErrors
-	if section != "" {
-		fe = form.ValidateSection(section, birthDate(ac.acct), now, false)
-	} else {
-		fe = form.Validate(birthDate(ac.acct), now, false)
+	fe := domain.FieldErrors{}
+	for _, id := range sections {
+		for k, v := range form.ValidateSection(id, birthDate(ac.acct), now, false) {
+			fe.Add(k, v)
+		}
 	}
 	for k, v := range parseErrs {
-		fe.Add(k, v)
+		// A field of a section this post does not save is ignored.
+		if slices.Contains(sections, domain.SectionOfField(k)) {
+			fe.Add(k, v)
+		}
 	}
 	if len(fe) > 0 {
 		p, err := s.formProps(c, ac, form)
@@ -163,10 +184,11 @@ func (s *Server) saveForm(c *fiber.Ctx) error {
 		// A save is not a state change: keep the version bump and the
 		// time, drop the history line Transition wrote for it.
 		a.History = a.History[:len(a.History)-1]
-		if section != "" {
-			a.Form.MergeSection(section, form)
-		} else {
-			a.Form = form
+		for _, id := range sections {
+			if err := domain.CheckPartChange(a, id); err != nil {
+				return err
+			}
+			a.Form.MergeSection(id, form)
 		}
 		return nil
 	})

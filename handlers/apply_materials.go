@@ -38,11 +38,8 @@ func (s *Server) materialsProps(c *fiber.Ctx, ac *applyCtx) (views.ApplyMaterial
 
 // showMaterials is 材料上传 / 材料确认.
 func (s *Server) showMaterials(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	p, err := s.materialsProps(c, ac)
@@ -74,14 +71,8 @@ func readUpload(c *fiber.Ctx, field string, max int) (data []byte, name string, 
 // uploadMaterials stores the scanned 推荐表 (replacing an earlier one) after
 // checking it by content: a real, unencrypted PDF of at least 2 pages.
 func (s *Server) uploadMaterials(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	data, name, err := readUpload(c, "recommendation", domain.MaxRecommendationPDF)
@@ -124,14 +115,8 @@ func (s *Server) uploadMaterials(c *fiber.Ctx) error {
 
 // confirmMaterials is 材料确认: the application goes to 待审核.
 func (s *Server) confirmMaterials(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	now := s.now()
@@ -145,11 +130,8 @@ func (s *Server) confirmMaterials(c *fiber.Ctx) error {
 
 // showRecommendation is the printable 报名推荐表, from the confirmed data.
 func (s *Server) showRecommendation(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	if !ac.app.State.LocksPhoto() {
@@ -164,11 +146,8 @@ func (s *Server) showRecommendation(c *fiber.Ctx) error {
 
 // recommendationPDF generates the 报名推荐表 PDF with the frozen photo.
 func (s *Server) recommendationPDF(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	a := ac.app

@@ -16,11 +16,8 @@ import (
 // application's level; ?code= shows the clicked one (点击选择) with its
 // requirements and 保存. An htmx search gets only the results.
 func (s *Server) showChoosePosition(c *fiber.Ctx) error {
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.application(c)
+	if !ok {
 		return err
 	}
 	p, err := s.positionProps(c, ac, strings.Clone(c.Query("code")))
@@ -45,7 +42,10 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 	}
 	if _, err := domain.CheckTransition(a, exam, domain.ActionSelectPosition, domain.RoleCandidate, s.now()); err != nil {
 		p.Disabled = domain.ErrorMessage(err)
+	} else if err := domain.CheckPartChange(a, domain.PartPosition); err != nil {
+		p.Disabled = domain.ErrorMessage(err)
 	}
+	p.Returned = returnedNotice(a)
 
 	// The shared search, with the level fixed to the application's.
 	q, qerr := domain.ParsePositionQuery(func(k string) string {
@@ -105,14 +105,8 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 // requirements the data can decide are checked in the transaction; the
 // rest must be acknowledged and go to the reviewer.
 func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
-	if err := checkFormAccount(c); err != nil {
-		return err
-	}
-	ac, err := s.loadApply(c)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.requireApp(c, ac); !ok {
+	ac, ok, err := s.postedApplication(c)
+	if !ok {
 		return err
 	}
 	code, ack := formValue(c, "code"), formValue(c, "ack") == "1"
@@ -129,6 +123,9 @@ func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
 	}
 	_, err = s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
 		if _, err := domain.CheckTransition(a, ac.exam, domain.ActionSelectPosition, domain.RoleCandidate, now); err != nil {
+			return err
+		}
+		if err := domain.CheckPartChange(a, domain.PartPosition); err != nil {
 			return err
 		}
 		if err := domain.CheckPositionChoice(a, code); err != nil {

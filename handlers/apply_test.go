@@ -390,10 +390,10 @@ func TestApplyReturnLoop(t *testing.T) {
 	admin := newAdmin(t, ts)
 	a := appOf(t, ts, id)
 
-	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.ActionReturn, "", ts.clock.Now()); domain.ErrorCode(err) != domain.EINVALID {
+	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionReturn, Parts: []string{domain.PartPhoto, "education"}}, ts.clock.Now()); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("return without reason: %v", err)
 	}
-	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.ActionReturn, "请补充在职教育信息", ts.clock.Now()); err != nil {
+	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionReturn, Reason: "请补充在职教育信息", Parts: []string{domain.PartPhoto, "education"}}, ts.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r := c.Get("/status")
@@ -441,7 +441,7 @@ func TestApplyRejectLoop(t *testing.T) {
 	id := submitJourney(t, ts, c)
 	admin := newAdmin(t, ts)
 	a := appOf(t, ts, id)
-	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.ActionReject, "专业不符合职位要求", ts.clock.Now()); err != nil {
+	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionReject, Reason: "专业不符合职位要求"}, ts.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r := positionStep(t, c, "1001", true)
@@ -465,10 +465,10 @@ func TestApplyRejectLoop(t *testing.T) {
 		t.Errorf("counts did not follow the position")
 	}
 
-	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.ActionApprove, "", ts.clock.Now()); err != nil {
+	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionApprove}, ts.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.ActionApprove, "", ts.clock.Now()); domain.ErrorCode(err) != domain.ECONFLICT {
+	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionApprove}, ts.clock.Now()); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("second approve: %v", err)
 	}
 	r = c.HXGet("/status/" + fxExamID)

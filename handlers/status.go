@@ -20,6 +20,9 @@ func (s *Server) statusItem(a *domain.Application) (views.StatusItem, error) {
 		PositionCode: a.PositionCode, Reason: a.ReviewReason, History: a.History,
 		UpdatedAt: domain.FormatTime(a.UpdatedAt),
 	}
+	if a.InReturnLoop() {
+		it.Parts = domain.PartTitles(a.ReturnedParts)
+	}
 	if l, ok := exam.Level(a.LevelCode); ok {
 		it.LevelName = l.Name
 	}

@@ -1,20 +1,22 @@
 package kv
 
 import (
+	"strings"
 	"time"
 
 	"examreg/domain"
 )
 
 // ReviewApplication records a reviewer's decision on a 待审核 application:
-// 审核通过, 退回修改 or 审核不通过 (reason required for the last two). In one
-// transaction it re-reads the application, checks that actor may review
-// its position (reviewers: their own 遴选机关), applies the transition
-// through the state machine (state, role, review window), and appends an
-// audit entry. Returns EFORBIDDEN, ECONFLICT (not 待审核 any more: another
-// reviewer was first), EINVALID (reason) or ENOTFOUND.
-func (s *Store) ReviewApplication(appID string, actor *domain.Account, action domain.Action, reason string, now time.Time) (*domain.Application, error) {
-	switch action {
+// 审核通过, 退回修改 (reason and the parts to fix required) or 审核不通过
+// (reason required). In one transaction it re-reads the application,
+// checks that actor may review its position (reviewers: their own 遴选机关),
+// applies the decision through domain.Review (state, role, review window,
+// reason, parts), and appends an audit entry naming the parts. Returns
+// EFORBIDDEN, ECONFLICT (not 待审核 any more: another reviewer was first),
+// EINVALID (action, reason, parts) or ENOTFOUND.
+func (s *Store) ReviewApplication(appID string, actor *domain.Account, d domain.Decision, now time.Time) (*domain.Application, error) {
+	switch d.Action {
 	case domain.ActionApprove, domain.ActionReturn, domain.ActionReject:
 	default:
 		return nil, domain.Errorf(domain.EINVALID, "未知的审核操作。")
@@ -34,12 +36,15 @@ func (s *Store) ReviewApplication(appID string, actor *domain.Account, action do
 			}
 		}
 		from := a.State
-		if err := domain.Transition(a, exam, action, actor.ID, actor.Role, now, reason); err != nil {
+		if err := domain.Review(a, exam, d, actor.ID, actor.Role, now); err != nil {
 			return err
 		}
+		detail := string(from) + "→" + string(a.State) + " " + d.Reason
+		if len(a.ReturnedParts) > 0 {
+			detail += " [需修改：" + strings.Join(domain.PartTitles(a.ReturnedParts), "、") + "]"
+		}
 		return tx.AppendAudit(AuditEntry{
-			At: now, ActorID: actor.ID, Action: "application." + string(action), Target: a.ID,
-			Detail: string(from) + "→" + string(a.State) + " " + reason,
+			At: now, ActorID: actor.ID, Action: "application." + string(d.Action), Target: a.ID, Detail: detail,
 		})
 	})
 }

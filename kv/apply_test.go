@@ -2,6 +2,8 @@ package kv
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,7 +84,13 @@ func advance(s *Store, id string, admin *domain.Account) error {
 		default:
 			return fmt.Errorf("unexpected state %s", a.State)
 		}
-		if err := domain.Transition(a, exam, action, actor, role, benchStart, "退回补充材料"); err != nil {
+		var err error
+		if action == domain.ActionReturn {
+			err = domain.Review(a, exam, domain.Decision{Action: action, Reason: "退回补充材料", Parts: []string{domain.PartRecommendation}}, actor, role, benchStart)
+		} else {
+			err = domain.Transition(a, exam, action, actor, role, benchStart, "退回补充材料")
+		}
+		if err != nil {
 			return err
 		}
 		if len(a.History) > 8 { // keep records of a realistic size
@@ -103,24 +111,59 @@ func TestReviewApplication(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.ReviewApplication(ids[0], reviewer, domain.ActionApprove, "", benchStart); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	if _, err := s.ReviewApplication(ids[0], reviewer, domain.Decision{Action: domain.ActionApprove}, benchStart); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("reviewer of another department: %v", err)
 	}
-	if _, err := s.ReviewApplication(ids[0], admin, domain.ActionReject, "", benchStart); domain.ErrorCode(err) != domain.EINVALID {
+	if _, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionReject}, benchStart); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("reject without reason: %v", err)
 	}
-	a, err := s.ReviewApplication(ids[0], admin, domain.ActionReject, "学历不符", benchStart)
+	a, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionReject, Reason: "学历不符"}, benchStart)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.State != domain.StateRejected || a.RejectedPositions[0] != "P0000" || a.ReviewReason != "学历不符" {
 		t.Fatalf("%+v", a)
 	}
-	if _, err := s.ReviewApplication(ids[0], admin, domain.ActionApprove, "", benchStart); domain.ErrorCode(err) != domain.ECONFLICT {
+	if _, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionApprove}, benchStart); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Fatalf("review of a rejected application: %v", err)
 	}
 	log, _ := s.AuditLog(10)
 	if len(log) != 1 || log[0].Action != "application.reject" || log[0].Target != ids[0] {
+		t.Fatalf("audit %+v", log)
+	}
+}
+
+// TestReviewApplicationReturnParts: a return names the parts to fix; they
+// are stored on the application and written to the audit log.
+func TestReviewApplicationReturnParts(t *testing.T) {
+	s := openTemp(t, false)
+	ids := seedApps(t, s, 1, 1)
+	admin := &domain.Account{ID: "adm", Role: domain.RoleAdmin}
+	for range 3 {
+		if err := advance(s, ids[0], admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionReturn, Reason: "工作经历不清"}, benchStart); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("return without parts: %v", err)
+	}
+	a, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionReturn, Reason: "工作经历不清",
+		Parts: []string{"work", domain.PartPhoto}}, benchStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.Application(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []*domain.Application{a, stored} {
+		if got.State != domain.StateReturned || !slices.Equal(got.ReturnedParts, []string{domain.PartPhoto, "work"}) {
+			t.Errorf("after return: %s %v", got.State, got.ReturnedParts)
+		}
+	}
+	log, _ := s.AuditLog(10)
+	if len(log) != 1 || log[0].Action != "application.return" || !strings.Contains(log[0].Detail, "工作经历不清") ||
+		!strings.Contains(log[0].Detail, "照片、工作情况") {
 		t.Fatalf("audit %+v", log)
 	}
 }

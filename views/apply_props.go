@@ -61,8 +61,16 @@ type FlowStep struct {
 	Href string
 }
 
+// ReturnedNotice is what a reviewer asked for when returning an
+// application (退回修改): the reason and the titles of the named parts.
+type ReturnedNotice struct {
+	Reason string
+	Parts  []string
+}
+
 // ApplyFlowProps is the 报考流程 page.
 type ApplyFlowProps struct {
+	Returned     *ReturnedNotice // nil unless fixing a 退回修改
 	ExamID       string
 	ExamName     string
 	LevelName    string
@@ -91,6 +99,10 @@ type ApplyFormProps struct {
 	Error     string
 	Saved     string // section id just saved by htmx ("all" for the whole form)
 	Disabled  string // why the form cannot be saved now
+	Returned  *ReturnedNotice
+	// Locked are the sections the reviewer did not name (退回修改): shown
+	// read-only, without their save buttons.
+	Locked map[string]bool
 }
 
 // FamilyRows returns the rows to render: at least one.
@@ -217,6 +229,13 @@ func (p ApplyFormProps) formField(name string) Field {
 	}
 }
 
+// sectionField is formField, disabled when its section is locked.
+func (p ApplyFormProps) sectionField(sec domain.FormSection, name string) Field {
+	f := p.formField(name)
+	f.Disabled = p.Locked[sec.ID]
+	return f
+}
+
 func fieldKind(name string) string { return formFieldSpecs[name].Kind }
 
 func familyName(i int, field string) string { return "family." + strconv.Itoa(i) + "." + field }
@@ -241,6 +260,7 @@ type ApplyPositionProps struct {
 	Fields   domain.FieldErrors
 	Error    string
 	Disabled string
+	Returned *ReturnedNotice
 }
 
 // ApplyConfirmProps is the 报名信息确认 page, also the read-only summary.
@@ -289,6 +309,7 @@ type StatusItem struct {
 	PositionCode string
 	PositionName string
 	Reason       string
+	Parts        []string // titles of the parts to fix after 退回修改
 	History      []domain.HistoryEntry
 	UpdatedAt    string
 }
