@@ -33,6 +33,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/argon2id"
+
 	"examreg/domain"
 	"examreg/kv"
 )
@@ -105,6 +107,10 @@ func robustJourney(t *testing.T, ts *testServer, c *client, to domain.State, par
 	}
 	return id
 }
+
+// rbVersion stands for the application's current version in the bodies
+// (rbVersion±1 for the versions next to it); replaced before sending.
+const rbVersion = 7777777
 
 // Real ids of the fixtures besides the exam and positions of apply_fixtures_test.go.
 const (
@@ -346,7 +352,7 @@ func multipartBody(name string, v url.Values, files map[string][2]string) robust
 
 // robustBodies are the POST bodies for one request, given the hidden
 // fields the form would carry (for_account and the current version).
-func robustBodies(env *robustEnv, hidden url.Values, version int) []robustBody {
+func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) []robustBody {
 	fields := robustFields()
 	plausible := robustPlausible()
 	all := func(g string) url.Values {
@@ -397,7 +403,8 @@ func robustBodies(env *robustEnv, hidden url.Values, version int) []robustBody {
 	for _, ver := range []string{"-1", "0", itoa(version - 1), itoa(version + 1), "99999999999999999999", "abc", ""} {
 		v := merge(plausible, hidden)
 		v.Set("version", ver)
-		out = append(out, formBody("version "+ver, v, false), formBody("version "+ver+", htmx", v, true))
+		label := strings.NewReplacer(itoa(version-1), "current-1", itoa(version+1), "current+1").Replace(ver)
+		out = append(out, formBody("version "+label, v, false), formBody("version "+label+", htmx", v, true))
 	}
 	for _, acct := range []string{env.other, "", "zzz", strings.Repeat("9", 5000)} {
 		v := merge(plausible, hidden)
@@ -453,6 +460,49 @@ func robustBodies(env *robustEnv, hidden url.Values, version int) []robustBody {
 		}
 		out = append(out, multipartBody("truncated PDF header named ."+ext, merge(plausible, hidden), files))
 	}
+	// Real files with hostile content, in each file field.
+	photo := samplePhoto(t, 600, 840)
+	pdf2 := samplePDF(t, 2, false)
+	var garbageRows []map[string]string
+	for i, g := range robustGarbage {
+		row := importRow(fmt.Sprintf("9%03d", i))
+		for k := range row {
+			if k != "code" {
+				row[k] = g
+			}
+		}
+		garbageRows = append(garbageRows, row)
+	}
+	dup := importRow("1001")
+	dup["level"] = "市州机关" // moves a position with applications
+	hugeRow := importRow("99999999999999999999")
+	hugeRow["quota"], hugeRow["max_age"], hugeRow["grassroots_years"] = "99999999999999999999", "-1", "1e308"
+	for _, f := range []struct{ name, file string }{
+		{"PNG claiming 60000×60000", string(forgedPNGHeader(t, 60000, 60000))},
+		{"1×1 PNG", string(forgedPNGHeader(t, 1, 1))},
+		{"tiny photo", string(samplePhoto(t, 8, 8))},
+		{"photo cut in half", string(photo[:len(photo)/2])},
+		{"one-page PDF", string(samplePDF(t, 1, false))},
+		{"encrypted PDF", string(samplePDF(t, 2, true))},
+		{"PDF cut in half", string(pdf2[:len(pdf2)/2])},
+		{"PDF with its xref removed", strings.Replace(string(pdf2), "xref", "xxxx", -1)},
+		{"xlsx with garbage in every cell", string(positionBook(t, garbageRows))},
+		{"xlsx moving a position with applications, huge numbers", string(positionBook(t, []map[string]string{dup, hugeRow, importRow("1001")}))},
+		{"xlsx without rows", string(positionBook(t, nil))},
+		{"xlsx zip bomb", string(zipBomb(50 << 20))},
+	} {
+		files := map[string][2]string{}
+		for _, field := range []string{"photo", "recommendation", "file"} {
+			files[field] = [2]string{"名字.jpg", f.file}
+			switch {
+			case strings.Contains(f.name, "PDF"):
+				files[field] = [2]string{"名字.pdf", f.file}
+			case strings.Contains(f.name, "xlsx"):
+				files[field] = [2]string{"名字.xlsx", f.file}
+			}
+		}
+		out = append(out, multipartBody(f.name, merge(plausible, hidden), files))
+	}
 	zipLike := "PK\x03\x04" + strings.Repeat("\x00", 60)
 	out = append(out, multipartBody("broken zip named .xlsx", merge(plausible, hidden), map[string][2]string{"file": {"职位表.xlsx", zipLike}, "photo": {"a.jpg", zipLike}, "recommendation": {"a.pdf", zipLike}}))
 	if env.big {
@@ -464,24 +514,14 @@ func robustBodies(env *robustEnv, hidden url.Values, version int) []robustBody {
 // robustSnapshot is what a refused POST must leave unchanged: exams,
 // positions, notices, the number of candidates, and for the logged-in
 // account its contact data, password, photo and applications.
-func robustSnapshot(t *testing.T, env *robustEnv) string {
+func robustSnapshot(t *testing.T, env *robustEnv, wide bool) string {
 	t.Helper()
 	st := env.ts.store
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
-	exams, err := st.Exams()
-	if err != nil {
-		t.Fatal(err)
+	if wide {
+		robustSnapshotCatalog(t, st, enc)
 	}
-	for _, e := range exams {
-		enc.Encode(e)
-		enc.Encode(st.PositionList(e.ID))
-	}
-	notices, err := st.Notices(500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc.Encode(notices)
 	cands, err := st.AccountsByRole(domain.RoleCandidate)
 	if err != nil {
 		t.Fatal(err)
@@ -500,6 +540,23 @@ func robustSnapshot(t *testing.T, env *robustEnv) string {
 		enc.Encode(apps)
 	}
 	return b.String()
+}
+
+// robustSnapshotCatalog adds exams, positions and notices to a snapshot.
+func robustSnapshotCatalog(t *testing.T, st *kv.Store, enc *json.Encoder) {
+	exams, err := st.Exams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exams {
+		enc.Encode(e)
+		enc.Encode(st.PositionList(e.ID))
+	}
+	notices, err := st.Notices(500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc.Encode(notices)
 }
 
 // robustRoute is a route with its path parameters filled.
@@ -597,6 +654,17 @@ func TestRobustness(t *testing.T) {
 				ts, noticeID, blobID, spare := robustServer(t)
 				env := &robustEnv{name: role.name, ts: ts, c: ts.client(), other: spare}
 				env.acctID, env.big = role.setup(t, ts, env.c)
+				if env.acctID != "" {
+					// A cheap hash: the hostile 修改密码 posts check the old
+					// password each time (argon2id at full cost: 30 ms).
+					cheap, err := argon2id.CreateHash(testPassword, &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := ts.store.UpdateAccount(env.acctID, func(a *domain.Account) error { a.PasswordHash = cheap; return nil }); err != nil {
+						t.Fatal(err)
+					}
+				}
 				env.fullPublic = role.name == "anonymous" || env.big
 				n := robustRun(t, env, noticeID, blobID)
 				total.Add(int64(n))
@@ -680,8 +748,10 @@ func robustRun(t *testing.T, env *robustEnv, noticeID, blobID string) int {
 	}
 	public := map[string]bool{}
 	full := map[string]bool{}
-	bodies := map[int][]robustBody{}
-	snap := robustSnapshot(t, env)
+	// The bodies carry rbVersion where the current version goes.
+	bodies := robustBodies(t, env, url.Values{"for_account": {env.acctID}, "version": {itoa(rbVersion)}, "pledge_version": {"3"}}, rbVersion)
+	wide := env.name == "admin"
+	snap := robustSnapshot(t, env, wide)
 	for _, rt := range routes {
 		key := rt.method + " " + rt.pattern
 		curPattern = rt.pattern
@@ -689,13 +759,18 @@ func robustRun(t *testing.T, env *robustEnv, noticeID, blobID string) int {
 			public[key] = rt.pattern == "/logout" || !refusedFor(anon, rt)
 			full[key] = (env.fullPublic || !public[key]) && !refusedFor(c, rt)
 			if rt.method == http.MethodPost {
-				snap = robustSnapshot(t, env) // the probe may have written (a draft save)
+				snap = robustSnapshot(t, env, wide) // the probe may have written (a draft save)
 			}
 		}
 		if rt.method == http.MethodGet {
 			qs := []string{""}
-			if rt.primary && full[key] {
+			switch {
+			case rt.primary && full[key] && env.fullPublic:
 				qs = queries
+			case rt.primary && full[key]:
+				// The candidates' own pages read only code and the search.
+				qs = []string{"", "page=-1&size=99999", "q=" + strings.Repeat("a", 10000), "q=%FF%FE%00&dept=%FF", "code=zzz", "code=2001",
+					"code=" + strings.Repeat("9", 5000), "code=1001&code=2001&q=a&q=b", "level=zzz&edu=%00&pol=x&sort=zzz&eligible=1", "%FF=%FF"}
 			}
 			for i, q := range qs {
 				p := rt.path
@@ -711,31 +786,22 @@ func robustRun(t *testing.T, env *robustEnv, noticeID, blobID string) int {
 		}
 		// POST: the hidden fields the form would carry, with the version
 		// of the application as it is now (an accepted post bumps it).
-		bodiesNow := func() []robustBody {
+		list := bodies
+		if !rt.primary || !full[key] || (strings.HasPrefix(rt.pattern, "/login") || strings.HasPrefix(rt.pattern, "/register")) && env.acctID != "" {
+			list = bodies[1:3] // hidden fields only, plain and htmx
+		}
+		for _, b := range list {
 			version := 1
 			if env.acctID != "" {
 				if apps, err := env.ts.store.ApplicationsOfCandidate(env.acctID); err == nil && len(apps) > 0 {
 					version = apps[0].Version
 				}
 			}
-			if bodies[version] == nil {
-				hidden := url.Values{"for_account": {env.acctID}, "version": {itoa(version)}, "pledge_version": {"3"}}
-				bodies[version] = robustBodies(env, hidden, version)
-			}
-			return bodies[version]
-		}
-		idx := make([]int, len(bodiesNow()))
-		for i := range idx {
-			idx[i] = i
-		}
-		if !rt.primary || !full[key] {
-			idx = idx[1:3] // hidden fields only, plain and htmx
-		}
-		for _, i := range idx {
-			b := bodiesNow()[i]
-			body := b.body
+			body := bytes.ReplaceAll(b.body, []byte(itoa(rbVersion)), []byte(itoa(version)))
+			body = bytes.ReplaceAll(body, []byte(itoa(rbVersion-1)), []byte(itoa(version-1)))
+			body = bytes.ReplaceAll(body, []byte(itoa(rbVersion+1)), []byte(itoa(version+1)))
 			if b.formCSRF {
-				body = append(slices.Clone(body), []byte("&_csrf="+url.QueryEscape(c.CSRF()))...)
+				body = append(body, []byte("&_csrf="+url.QueryEscape(c.CSRF()))...)
 			}
 			req := rawRequest(http.MethodPost, rt.path, b.ctype, body)
 			if !b.formCSRF {
@@ -747,7 +813,7 @@ func robustRun(t *testing.T, env *robustEnv, noticeID, blobID string) int {
 			what := "POST " + trunc(rt.path) + " [" + b.name + "]"
 			r := robustDo(c, req)
 			check(what, r)
-			after := robustSnapshot(t, env)
+			after := robustSnapshot(t, env, wide)
 			if r.Status >= 400 && after != snap {
 				failures++
 				t.Errorf("%s: %s: refused with %d but the store changed: %s", env.name, what, r.Status, robustDiff(snap, after))
