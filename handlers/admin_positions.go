@@ -95,7 +95,7 @@ func (s *Server) savePosition(c *fiber.Ctx, create bool) error {
 		text[f.Key] = formValue(c, f.Key)
 	}
 	if !create {
-		text["code"] = c.Params("code")
+		text["code"] = param(c, "code") // kept in the store's in-memory catalog
 	}
 	retry := func(err error) error {
 		return s.positionFormPage(c, statusOf(domain.ErrorCode(err)), views.AdminPositionFormProps{
@@ -126,7 +126,7 @@ func (s *Server) deletePosition(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	code := c.Params("code")
+	code := param(c, "code")
 	back := "/admin/exams/" + e.ID + "/positions"
 	if err := s.store.RemovePosition(e.ID, code, s.staffAudit(c, "position.delete", "")); err != nil {
 		if domain.ErrorCode(err) == domain.ECONFLICT {

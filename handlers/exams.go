@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
@@ -73,7 +75,7 @@ func (s *Server) staffAudit(c *fiber.Ctx, action, detail string) kv.AuditEntry {
 // queryGetter reads request parameters as copies: Fiber reuses the memory
 // behind c.Query after the handler returns.
 func queryGetter(c *fiber.Ctx) func(string) string {
-	return func(k string) string { return c.Query(k) }
+	return func(k string) string { return strings.Clone(c.Query(k)) }
 }
 
 // fieldMessages joins the per-field messages of a query error into one line

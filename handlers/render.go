@@ -105,6 +105,13 @@ func safeNext(next string) string {
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
+// param returns a copy of a path parameter: Fiber reuses the memory behind
+// c.Params after the handler returns, so a value that outlives the request
+// (stored, cached) must be a copy.
+func param(c *fiber.Ctx, key string) string {
+	return strings.Clone(c.Params(key))
+}
+
 // formValue returns a trimmed copy of a form field: Fiber reuses the memory
 // behind FormValue after the handler returns.
 func formValue(c *fiber.Ctx, key string) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"examreg/domain"
@@ -89,7 +90,10 @@ func (tx *Tx) PutPosition(p *domain.Position) error {
 	if err := tx.Put(positionKey(p.ExamID, p.Code), p); err != nil {
 		return err
 	}
+	// The catalog outlives the request: its keys must not share memory
+	// with a caller's buffers (Fiber reuses the memory of path params).
 	cp := *p
+	cp.ExamID, cp.Code = strings.Clone(p.ExamID), strings.Clone(p.Code)
 	tx.afterCommit(func(s *Store) { s.positions.put(cp) })
 	return nil
 }
