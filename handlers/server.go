@@ -104,7 +104,12 @@ func New(cfg Config) *fiber.App {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
-		ReadBufferSize:        16 << 10,
+		// Params, queries and form values are copies, not views into the
+		// request buffer Fiber reuses: a value kept past the request (an
+		// error message, the position catalog, an after-commit hook) can
+		// never change under us. The cost is a few small allocations.
+		Immutable:      true,
+		ReadBufferSize: 16 << 10,
 		// Per-IP rate limits need the real client address behind a proxy.
 		ProxyHeader:             cfg.ProxyHeader,
 		EnableTrustedProxyCheck: cfg.ProxyHeader != "",
