@@ -37,6 +37,7 @@ import (
 
 	"examreg/domain"
 	"examreg/kv"
+	"examreg/views"
 )
 
 // robustEnv is one role's browser on its own server.
@@ -478,6 +479,7 @@ func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) 
 	hugeRow := importRow("99999999999999999999")
 	hugeRow["quota"], hugeRow["max_age"], hugeRow["grassroots_years"] = "99999999999999999999", "-1", "1e308"
 	for _, f := range []struct{ name, file string }{
+		{"valid photo, PDF and xlsx", ""},
 		{"PNG claiming 60000×60000", string(forgedPNGHeader(t, 60000, 60000))},
 		{"1×1 PNG", string(forgedPNGHeader(t, 1, 1))},
 		{"tiny photo", string(samplePhoto(t, 8, 8))},
@@ -500,6 +502,12 @@ func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) 
 			case strings.Contains(f.name, "xlsx"):
 				files[field] = [2]string{"名字.xlsx", f.file}
 			}
+		}
+		if f.file == "" {
+			// May be accepted: what follows then meets a pending photo,
+			// an uploaded 推荐表, imported positions.
+			files = map[string][2]string{"photo": {"照片.jpg", string(photo)}, "recommendation": {"推荐表.pdf", string(pdf2)},
+				"file": {"职位表.xlsx", string(positionBook(t, []map[string]string{importRow("9001")}))}}
 		}
 		out = append(out, multipartBody(f.name, merge(plausible, hidden), files))
 	}
@@ -982,4 +990,65 @@ func TestPositionCodeSurvivesTheRequest(t *testing.T) {
 	if p, ok := ts.store.Position(e.ID, "1001"); !ok || p.Title != "文字综合（改）" {
 		t.Fatalf("position 1001 after the save: %+v %v", p, ok)
 	}
+}
+
+// TestRobustnessMethodsAndHeaders: every route with other methods, and
+// (Methods Fiber does not know, e.g. PROPFIND, get Fiber's own plain
+// "400 Invalid http method" before any handler: left out.)
+// with hostile cookies and headers: a forged or absurd session id, the
+// status poll header, an htmx history restore, a wrong CSRF header.
+func TestRobustnessMethodsAndHeaders(t *testing.T) {
+	ts, noticeID, blobID, _ := robustServer(t)
+	cand := ts.client()
+	robustJourney(t, ts, cand, domain.StateConfirmed)
+	seen := map[string]bool{}
+	var paths []string
+	for _, r := range ts.app.GetRoutes(true) {
+		if p := robustPaths(r.Method, r.Path, noticeID, blobID)[0].path; !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	n := 0
+	check := func(what string, r *response) {
+		t.Helper()
+		n++
+		if r.Status >= 500 || strings.Contains(r.Body, "系统内部错误") || (r.Status >= 400 && r.Body != "" && !hasHan(r.Body)) {
+			t.Errorf("%s:\n%s", what, short(r))
+		}
+	}
+	cookies := []string{"zzz", strings.Repeat("a", 4000), "%00", "..%2F..", "\"quoted\"", "a;b=c"}
+	for _, p := range paths {
+		for _, m := range []string{http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+			req := rawRequest(m, p, "application/x-www-form-urlencoded", []byte("a=b"))
+			req.Header.Set("X-CSRF-Token", cand.CSRF())
+			check(m+" "+p, robustDo(cand, req))
+		}
+		for _, ck := range cookies {
+			anon := ts.client()
+			req := rawRequest(http.MethodGet, p, "", nil)
+			req.Header.Set("Cookie", "examreg_sid="+ck)
+			check("GET "+p+" with session cookie "+trunc(ck), robustDo(anon, req))
+			req = rawRequest(http.MethodPost, p, "application/x-www-form-urlencoded", []byte("_csrf=zzz"))
+			req.Header.Set("Cookie", "examreg_sid="+ck)
+			check("POST "+p+" with session cookie "+trunc(ck), robustDo(anon, req))
+		}
+		for _, h := range [][2]string{
+			{views.PollHeader, "1"}, {"HX-History-Restore-Request", "true"}, {"HX-Request", "false"},
+			{"HX-Current-URL", "javascript:alert(1)"}, {"X-CSRF-Token", "zzz"}, {"Accept", "application/json"},
+			{"If-None-Match", "*"}, {"X-Forwarded-For", "zzz"}, {"Content-Type", "multipart/form-data; boundary="},
+		} {
+			req := rawRequest(http.MethodGet, p, "", nil)
+			req.Header.Set(h[0], h[1])
+			check("GET "+p+" with "+h[0], robustDo(cand, hxRequest(req)))
+			req = rawRequest(http.MethodPost, p, "", nil)
+			req.Header.Set(h[0], h[1])
+			check("POST "+p+" with "+h[0], robustDo(cand, req))
+		}
+	}
+	// The candidate is still signed in with its application untouched.
+	if r := cand.Get("/apply/" + fxExamID); r.Status != http.StatusOK {
+		t.Fatalf("candidate after the hostile requests: %s", short(r))
+	}
+	t.Logf("%d routes, %d requests", len(paths), n)
 }
