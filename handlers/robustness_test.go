@@ -37,6 +37,7 @@ import (
 
 	"examreg/domain"
 	"examreg/kv"
+	"examreg/views"
 )
 
 // robustEnv is one role's browser on its own server.
@@ -321,6 +322,9 @@ type robustBody struct {
 	hx    bool // HX-Request: true
 	// formCSRF puts the token in the _csrf field instead of the header.
 	formCSRF bool
+	// only: sent only to routes whose pattern ends so (a variant that
+	// means something to one handler only).
+	only string
 }
 
 func formBody(name string, v url.Values, hx bool) robustBody {
@@ -385,19 +389,25 @@ func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) 
 		v := all(robustGarbage[1])
 		v.Set("section", sec.ID)
 		v.Set("family_n", "3")
-		out = append(out, formBody("section "+sec.ID+" garbage, htmx", v, true))
+		b := formBody("section "+sec.ID+" garbage, htmx", v, true)
+		b.only = "/form"
+		out = append(out, b)
 		v = merge(plausible, hidden)
 		v.Set("section", sec.ID)
 		v.Set("family.0.birth_month", "2023-02-30")
 		v.Set("grassroots_years", "99999999999999999999")
-		out = append(out, formBody("section "+sec.ID+" bad date, htmx", v, true))
+		b = formBody("section "+sec.ID+" bad date, htmx", v, true)
+		b.only = "/form"
+		out = append(out, b)
 	}
 	for _, op := range []string{"add", "del:-1", "del:0", "del:99999999999999999999", "del:abc", "zzz"} {
 		for _, n := range []string{"1", "99999", "-5"} {
 			v := merge(plausible, hidden)
 			v.Set("family_op", op)
 			v.Set("family_n", n)
-			out = append(out, formBody("family_op "+op+" family_n "+n, v, false), formBody("family_op "+op+" family_n "+n+", htmx", v, true))
+			plain, hx := formBody("family_op "+op+" family_n "+n, v, false), formBody("family_op "+op+" family_n "+n+", htmx", v, true)
+			plain.only, hx.only = "/form", "/form"
+			out = append(out, plain, hx)
 		}
 	}
 	for _, ver := range []string{"-1", "0", itoa(version - 1), itoa(version + 1), "99999999999999999999", "abc", ""} {
@@ -415,7 +425,9 @@ func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) 
 		v := merge(plausible, hidden)
 		v.Set("version", itoa(version-1))
 		v.Set("pledge_version", pv)
-		out = append(out, formBody("pledge_version "+pv, v, false))
+		b := formBody("pledge_version "+pv, v, false)
+		b.only = "/pledge"
+		out = append(out, b)
 	}
 	// Repeated fields with different values.
 	rep := url.Values{}
@@ -478,6 +490,7 @@ func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) 
 	hugeRow := importRow("99999999999999999999")
 	hugeRow["quota"], hugeRow["max_age"], hugeRow["grassroots_years"] = "99999999999999999999", "-1", "1e308"
 	for _, f := range []struct{ name, file string }{
+		{"valid photo, PDF and xlsx", ""},
 		{"PNG claiming 60000×60000", string(forgedPNGHeader(t, 60000, 60000))},
 		{"1×1 PNG", string(forgedPNGHeader(t, 1, 1))},
 		{"tiny photo", string(samplePhoto(t, 8, 8))},
@@ -501,11 +514,24 @@ func robustBodies(t *testing.T, env *robustEnv, hidden url.Values, version int) 
 				files[field] = [2]string{"名字.xlsx", f.file}
 			}
 		}
+		if f.file == "" {
+			// May be accepted: what follows then meets a pending photo,
+			// an uploaded 推荐表, imported positions.
+			files = map[string][2]string{"photo": {"照片.jpg", string(photo)}, "recommendation": {"推荐表.pdf", string(pdf2)},
+				"file": {"职位表.xlsx", string(positionBook(t, []map[string]string{importRow("9001")}))}}
+		}
 		out = append(out, multipartBody(f.name, merge(plausible, hidden), files))
 	}
 	zipLike := "PK\x03\x04" + strings.Repeat("\x00", 60)
 	out = append(out, multipartBody("broken zip named .xlsx", merge(plausible, hidden), map[string][2]string{"file": {"职位表.xlsx", zipLike}, "photo": {"a.jpg", zipLike}, "recommendation": {"a.pdf", zipLike}}))
 	if env.big {
+		// One huge value (past Badger's 64 KB key limit) in a field that
+		// names a record: a key built from it must never reach a write.
+		for _, f := range []string{"code", "level", "id_number", "for_account", "section", "family_op", "name", "title", "body", "levels", "department"} {
+			v := merge(plausible, hidden)
+			v.Set(f, strings.Repeat("9", 300<<10))
+			out = append(out, formBody("300 KB "+f, v, false))
+		}
 		out = append(out, formBody("body over the form limit", url.Values{"for_account": hidden["for_account"], "x": {strings.Repeat("a", formLimit+10)}}, false))
 	}
 	return out
@@ -791,6 +817,9 @@ func robustRun(t *testing.T, env *robustEnv, noticeID, blobID string) int {
 			list = bodies[1:3] // hidden fields only, plain and htmx
 		}
 		for _, b := range list {
+			if b.only != "" && !strings.HasSuffix(rt.pattern, b.only) {
+				continue
+			}
 			version := 1
 			if env.acctID != "" {
 				if apps, err := env.ts.store.ApplicationsOfCandidate(env.acctID); err == nil && len(apps) > 0 {
@@ -982,4 +1011,65 @@ func TestPositionCodeSurvivesTheRequest(t *testing.T) {
 	if p, ok := ts.store.Position(e.ID, "1001"); !ok || p.Title != "文字综合（改）" {
 		t.Fatalf("position 1001 after the save: %+v %v", p, ok)
 	}
+}
+
+// TestRobustnessMethodsAndHeaders: every route with other methods, and
+// (Methods Fiber does not know, e.g. PROPFIND, get Fiber's own plain
+// "400 Invalid http method" before any handler: left out.)
+// with hostile cookies and headers: a forged or absurd session id, the
+// status poll header, an htmx history restore, a wrong CSRF header.
+func TestRobustnessMethodsAndHeaders(t *testing.T) {
+	ts, noticeID, blobID, _ := robustServer(t)
+	cand := ts.client()
+	robustJourney(t, ts, cand, domain.StateConfirmed)
+	seen := map[string]bool{}
+	var paths []string
+	for _, r := range ts.app.GetRoutes(true) {
+		if p := robustPaths(r.Method, r.Path, noticeID, blobID)[0].path; !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	n := 0
+	check := func(what string, r *response) {
+		t.Helper()
+		n++
+		if r.Status >= 500 || strings.Contains(r.Body, "系统内部错误") || (r.Status >= 400 && r.Body != "" && !hasHan(r.Body)) {
+			t.Errorf("%s:\n%s", what, short(r))
+		}
+	}
+	cookies := []string{"zzz", strings.Repeat("a", 4000), "%00", "..%2F..", "\"quoted\"", "a;b=c"}
+	for _, p := range paths {
+		for _, m := range []string{http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+			req := rawRequest(m, p, "application/x-www-form-urlencoded", []byte("a=b"))
+			req.Header.Set("X-CSRF-Token", cand.CSRF())
+			check(m+" "+p, robustDo(cand, req))
+		}
+		for _, ck := range cookies {
+			anon := ts.client()
+			req := rawRequest(http.MethodGet, p, "", nil)
+			req.Header.Set("Cookie", "examreg_sid="+ck)
+			check("GET "+p+" with session cookie "+trunc(ck), robustDo(anon, req))
+			req = rawRequest(http.MethodPost, p, "application/x-www-form-urlencoded", []byte("_csrf=zzz"))
+			req.Header.Set("Cookie", "examreg_sid="+ck)
+			check("POST "+p+" with session cookie "+trunc(ck), robustDo(anon, req))
+		}
+		for _, h := range [][2]string{
+			{views.PollHeader, "1"}, {"HX-History-Restore-Request", "true"}, {"HX-Request", "false"},
+			{"HX-Current-URL", "javascript:alert(1)"}, {"X-CSRF-Token", "zzz"}, {"Accept", "application/json"},
+			{"If-None-Match", "*"}, {"X-Forwarded-For", "zzz"}, {"Content-Type", "multipart/form-data; boundary="},
+		} {
+			req := rawRequest(http.MethodGet, p, "", nil)
+			req.Header.Set(h[0], h[1])
+			check("GET "+p+" with "+h[0], robustDo(cand, hxRequest(req)))
+			req = rawRequest(http.MethodPost, p, "", nil)
+			req.Header.Set(h[0], h[1])
+			check("POST "+p+" with "+h[0], robustDo(cand, req))
+		}
+	}
+	// The candidate is still signed in with its application untouched.
+	if r := cand.Get("/apply/" + fxExamID); r.Status != http.StatusOK {
+		t.Fatalf("candidate after the hostile requests: %s", short(r))
+	}
+	t.Logf("%d routes, %d requests", len(paths), n)
 }
