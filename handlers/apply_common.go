@@ -124,10 +124,14 @@ func (s *Server) hidden(c *fiber.Ctx, ac *applyCtx) (views.ApplyHidden, error) {
 // token is already bound to the session (and login resets it); this makes
 // the binding explicit and survives any future change to sessions.
 func checkFormAccount(c *fiber.Ctx) error {
-	if formValue(c, "for_account") != account(c).ID {
-		return domain.Errorf(domain.EFORBIDDEN, "该页面是为其他账号打开的（本浏览器上已换人登录），请刷新页面后重新操作。")
+	switch formValue(c, "for_account") {
+	case account(c).ID:
+		return nil
+	case "":
+		// Not one of our forms at all (no field, or not form-encoded).
+		return domain.Errorf(domain.EINVALID, "提交的内容不完整，请返回页面后重新提交。")
 	}
-	return nil
+	return domain.Errorf(domain.EFORBIDDEN, "该页面是为其他账号打开的（本浏览器上已换人登录），请刷新页面后重新操作。")
 }
 
 // formVersion reads the application version a form was rendered with.
