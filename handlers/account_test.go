@@ -10,24 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"examreg/domain"
-	"examreg/kv"
 )
-
-// createStaff stores a reviewer or administrator account with testPassword.
-func createStaff(t *testing.T, ts *testServer, role domain.Role, login string) {
-	t.Helper()
-	hash, err := HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := ts.clock.Now()
-	if err := ts.store.CreateAccount(&domain.Account{
-		ID: kv.NewID(now), Role: role, LoginName: strings.ToUpper(login), Name: "王审核",
-		PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestProfile(t *testing.T) {
 	t.Parallel()

@@ -44,11 +44,12 @@ func importRow(code string) map[string]string {
 }
 
 func TestImportAllOrNothing(t *testing.T) {
-	ts := examsTestServer(t)
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
 	e := ts.seedExam(0)
-	admin := ts.login(domain.RoleAdmin, "ADMIN")
+	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
 	path := "/admin/exams/" + e.ID + "/import"
-	admin.get(path, false)
+	admin.Get(path)
 
 	// One bad row among good ones: nothing is written, every problem listed.
 	var rows []map[string]string
@@ -58,10 +59,10 @@ func TestImportAllOrNothing(t *testing.T) {
 	rows[10]["quota"] = "0"
 	rows[20]["quota"] = "两人"
 	rows[25]["code"] = "A001"
-	resp, body := admin.upload(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
-	if resp.StatusCode != 422 || !strings.Contains(body, "共发现 3 处错误") || !strings.Contains(body, "<td>12</td><td>遴选计划</td>") ||
-		!strings.Contains(body, "与第 3 行重复") {
-		t.Fatalf("bad rows: %d\n%s", resp.StatusCode, body)
+	r := admin.PostFile(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
+	if r.Status != 422 || !strings.Contains(r.Body, "共发现 3 处错误") || !strings.Contains(r.Body, "<td>12</td><td>遴选计划</td>") ||
+		!strings.Contains(r.Body, "与第 3 行重复") {
+		t.Fatalf("bad rows: %d\n%s", r.Status, r.Body)
 	}
 	if n := ts.store.PositionCount(e.ID); n != 0 {
 		t.Fatalf("%d positions written from a bad file", n)
@@ -69,23 +70,23 @@ func TestImportAllOrNothing(t *testing.T) {
 
 	// All good: written, then the export imports again unchanged.
 	rows[10]["quota"], rows[20]["quota"], rows[25]["code"] = "1", "2", "A025"
-	resp, _ = admin.upload(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
-	if resp.StatusCode != 303 || ts.store.PositionCount(e.ID) != 30 {
-		t.Fatalf("good file: %d, %d positions", resp.StatusCode, ts.store.PositionCount(e.ID))
+	r = admin.PostFile(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
+	if r.Status != 303 || ts.store.PositionCount(e.ID) != 30 {
+		t.Fatalf("good file: %d, %d positions", r.Status, ts.store.PositionCount(e.ID))
 	}
-	_, body = admin.get(resp.Header.Get("Location"), false)
-	if !strings.Contains(body, "新增 30 个") {
+	if page := admin.Get(r.Header.Get("Location")); !strings.Contains(page.Body, "新增 30 个") {
 		t.Errorf("no import summary")
 	}
-	resp, export := admin.get("/admin/exams/"+e.ID+"/positions.xlsx", false)
-	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
-		t.Fatalf("export %d %v", resp.StatusCode, resp.Header)
+	r = admin.Get("/admin/exams/" + e.ID + "/positions.xlsx")
+	export := r.Body
+	if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
+		t.Fatalf("export %d %v", r.Status, r.Header)
 	}
-	resp, _ = admin.upload(path, nil, "file", "导出.xlsx", []byte(export))
-	if resp.StatusCode != 303 {
-		t.Fatalf("re-import export: %d", resp.StatusCode)
+	r = admin.PostFile(path, nil, "file", "导出.xlsx", []byte(export))
+	if r.Status != 303 {
+		t.Fatalf("re-import export: %d", r.Status)
 	}
-	if _, body = admin.get(resp.Header.Get("Location"), false); !strings.Contains(body, "新增 0 个，更新 0 个，未变 30 个") {
+	if page := admin.Get(r.Header.Get("Location")); !strings.Contains(page.Body, "新增 0 个，更新 0 个，未变 30 个") {
 		t.Errorf("export did not import unchanged")
 	}
 
@@ -93,26 +94,27 @@ func TestImportAllOrNothing(t *testing.T) {
 	ts.store.CreateApplication(&domain.Application{ID: "a1", ExamID: e.ID, CandidateID: "c1", PositionCode: "A000", State: domain.StateSubmitted})
 	rows[0]["level"] = "市州机关"
 	rows[1]["title"] = "新职位名称"
-	resp, body = admin.upload(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
-	if resp.StatusCode != 422 || !strings.Contains(body, "不能改到其他层级") {
-		t.Fatalf("level move: %d", resp.StatusCode)
+	r = admin.PostFile(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
+	if r.Status != 422 || !strings.Contains(r.Body, "不能改到其他层级") {
+		t.Fatalf("level move: %d", r.Status)
 	}
 	if p, _ := ts.store.Position(e.ID, "A001"); p.Title == "新职位名称" {
 		t.Error("partial write after a refused import")
 	}
 	rows[0]["level"] = "省直机关"
-	admin.upload(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
+	admin.PostFile(path, nil, "file", "职位表.xlsx", positionBook(t, rows))
 	if p, _ := ts.store.Position(e.ID, "A001"); p.Title != "新职位名称" {
 		t.Error("re-import did not update")
 	}
 }
 
 func TestImportBadFiles(t *testing.T) {
-	ts := examsTestServer(t)
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
 	e := ts.seedExam(0)
-	admin := ts.login(domain.RoleAdmin, "ADMIN")
+	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
 	path := "/admin/exams/" + e.ID + "/import"
-	admin.get(path, false)
+	admin.Get(path)
 	tests := []struct {
 		name, file string
 		data       []byte
@@ -126,31 +128,24 @@ func TestImportBadFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := admin.upload(path, nil, "file", tt.file, tt.data)
-			if resp.StatusCode != tt.status || !strings.Contains(body, tt.want) {
-				t.Errorf("%d, want %d with %q", resp.StatusCode, tt.status, tt.want)
+			r := admin.PostFile(path, nil, "file", tt.file, tt.data)
+			if r.Status != tt.status || !strings.Contains(r.Body, tt.want) {
+				t.Errorf("%d, want %d with %q", r.Status, tt.status, tt.want)
 			}
 		})
 	}
 	// Over 20 MB: refused by Content-Length before the body is read.
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader("x"))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
-	req.Header.Set("X-CSRF-Token", admin.csrf)
+	req.Header.Set("X-CSRF-Token", admin.CSRF())
 	req.ContentLength = 20<<20 + 100<<10
 	req.Header.Set("Content-Length", fmt.Sprint(req.ContentLength))
-	if resp, err := ts.app.Test(withCookies(req, admin), -1); err == nil && resp.StatusCode != 413 {
+	if resp, err := ts.app.Test(admin.AddCookies(req), -1); err == nil && resp.StatusCode != 413 {
 		t.Errorf("20 MB+: %d", resp.StatusCode)
 	}
 	if ts.store.PositionCount(e.ID) != 0 {
 		t.Error("something was written")
 	}
-}
-
-func withCookies(req *http.Request, c *examsClient) *http.Request {
-	for k, v := range c.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	return req
 }
 
 func zipBomb(n int) []byte {
@@ -166,42 +161,44 @@ func zipBomb(n int) []byte {
 }
 
 func TestNoticesWithAttachments(t *testing.T) {
-	ts := examsTestServer(t)
-	admin := ts.login(domain.RoleAdmin, "ADMIN")
-	admin.get("/admin/notices/new", false)
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
+	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
+	admin.Get("/admin/notices/new")
 	fields := map[string][]string{"title": {"关于公开遴选的公告"}, "body": {"第一段\n\n第二段"}}
-	resp, body := admin.upload("/admin/notices", fields, "file", "推荐表.pdf", []byte("MZ this is an exe"))
-	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-file"`) {
-		t.Fatalf("fake pdf: %d", resp.StatusCode)
+	r := admin.PostFile("/admin/notices", fields, "file", "推荐表.pdf", []byte("MZ this is an exe"))
+	if r.Status != 422 || !strings.Contains(r.Body, `data-testid="error-file"`) {
+		t.Fatalf("fake pdf: %d", r.Status)
 	}
 	if list, _ := ts.store.Notices(10); len(list) != 0 {
 		t.Fatal("notice written with a bad attachment")
 	}
-	resp, _ = admin.upload("/admin/notices", fields, "file", "报名推荐表（样表）.pdf", []byte("%PDF-1.4 test"))
-	if resp.StatusCode != 303 {
-		t.Fatalf("create: %d", resp.StatusCode)
+	r = admin.PostFile("/admin/notices", fields, "file", "报名推荐表（样表）.pdf", []byte("%PDF-1.4 test"))
+	if r.Status != 303 {
+		t.Fatalf("create: %d", r.Status)
 	}
 	list, _ := ts.store.Notices(10)
 	if len(list) != 1 || len(list[0].Attachments) != 1 {
 		t.Fatalf("stored %+v", list)
 	}
 	n := list[0]
-	anon := ts.anon()
-	if _, body := anon.get("/notices", false); !strings.Contains(body, "关于公开遴选的公告") {
+	anon := ts.client()
+	if r := anon.Get("/notices"); !strings.Contains(r.Body, "关于公开遴选的公告") {
 		t.Error("public list")
 	}
-	if _, body := anon.get("/notices/"+n.ID, false); !strings.Contains(body, "<p>第二段</p>") || !strings.Contains(body, "报名推荐表（样表）.pdf") {
+	if r := anon.Get("/notices/" + n.ID); !strings.Contains(r.Body, "<p>第二段</p>") || !strings.Contains(r.Body, "报名推荐表（样表）.pdf") {
 		t.Error("public detail")
 	}
-	resp, data := anon.get("/notices/"+n.ID+"/files/"+n.Attachments[0].BlobID, false)
-	cd := resp.Header.Get("Content-Disposition")
-	if resp.StatusCode != 200 || data != "%PDF-1.4 test" || resp.Header.Get("Content-Type") != "application/pdf" ||
+	r = anon.Get("/notices/" + n.ID + "/files/" + n.Attachments[0].BlobID)
+	data := r.Body
+	cd := r.Header.Get("Content-Disposition")
+	if r.Status != 200 || data != "%PDF-1.4 test" || r.Header.Get("Content-Type") != "application/pdf" ||
 		!strings.Contains(cd, "filename*=UTF-8''%E6%8A%A5%E5%90%8D%E6%8E%A8%E8%8D%90%E8%A1%A8%EF%BC%88%E6%A0%B7%E8%A1%A8%EF%BC%89.pdf") ||
 		!strings.Contains(cd, `filename="`) {
-		t.Errorf("download %d %q %v", resp.StatusCode, data, resp.Header)
+		t.Errorf("download %d %q %v", r.Status, data, r.Header)
 	}
-	if resp, _ := anon.get("/notices/"+n.ID+"/files/someoneelsesblob", false); resp.StatusCode != 404 {
-		t.Errorf("foreign blob: %d", resp.StatusCode)
+	if r := anon.Get("/notices/" + n.ID + "/files/someoneelsesblob"); r.Status != 404 {
+		t.Errorf("foreign blob: %d", r.Status)
 	}
 	audit, _ := ts.store.AuditLog(10)
 	if len(audit) != 1 || audit[0].Action != "notice.create" {
@@ -210,22 +207,23 @@ func TestNoticesWithAttachments(t *testing.T) {
 	// Over 20 MB by Content-Length: 413 before reading.
 	req := httptest.NewRequest(http.MethodPost, "/admin/notices", strings.NewReader("x"))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
-	req.Header.Set("X-CSRF-Token", admin.csrf)
+	req.Header.Set("X-CSRF-Token", admin.CSRF())
 	req.ContentLength = 21 << 20
-	if resp, err := ts.app.Test(withCookies(req, admin), -1); err == nil && resp.StatusCode != 413 {
+	if resp, err := ts.app.Test(admin.AddCookies(req), -1); err == nil && resp.StatusCode != 413 {
 		t.Errorf("21 MB: %d", resp.StatusCode)
 	}
 }
 
 func TestRebuildCountsAction(t *testing.T) {
-	ts := examsTestServer(t)
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
 	e := ts.seedExam(3)
 	ts.store.CreateApplication(&domain.Application{ID: "a1", ExamID: e.ID, CandidateID: "c1", PositionCode: "00000001", State: domain.StateApproved})
-	admin := ts.login(domain.RoleAdmin, "ADMIN")
-	admin.get("/admin/exams/"+e.ID, false)
-	resp, body := admin.post("/admin/exams/"+e.ID+"/counts/rebuild", nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="no-drift"`) {
-		t.Fatalf("rebuild %d", resp.StatusCode)
+	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
+	admin.Get("/admin/exams/" + e.ID)
+	r := admin.PostForm("/admin/exams/"+e.ID+"/counts/rebuild", nil)
+	if r.Status != 200 || !strings.Contains(r.Body, `data-testid="no-drift"`) {
+		t.Fatalf("rebuild %d", r.Status)
 	}
 	audit, _ := ts.store.AuditLog(10)
 	found := false

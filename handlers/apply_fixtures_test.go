@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -124,28 +123,6 @@ func samplePDF(t testing.TB, n int, protect bool) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-// postFile posts a multipart form with one file, adding the CSRF token.
-func (c *client) postFile(path string, vals url.Values, field, filename string, data []byte) *response {
-	c.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	if _, ok := vals["_csrf"]; !ok {
-		_ = w.WriteField("_csrf", c.csrf)
-	}
-	for k, vs := range vals {
-		for _, v := range vs {
-			_ = w.WriteField(k, v)
-		}
-	}
-	fw, err := w.CreateFormFile(field, filename)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	fw.Write(data)
-	w.Close()
-	return c.PostRaw(path, w.FormDataContentType(), &body, nil)
 }
 
 // hiddenOf reads the hidden fields of the first form posting to action on

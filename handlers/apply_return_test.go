@@ -132,7 +132,7 @@ func TestApplyReturnNamedParts(t *testing.T) {
 	if !strings.Contains(r.TestID("photo-locked"), "审核员未要求修改“照片”") {
 		t.Errorf("photo page not locked: %q", r.TestID("photo-locked"))
 	}
-	r = c.postFile("/photo", url.Values{"for_account": {accountID(t, ts, id)}}, "photo", "new.jpg", samplePhoto(t, 700, 980))
+	r = c.PostFile("/photo", url.Values{"for_account": {accountID(t, ts, id)}}, "photo", "new.jpg", samplePhoto(t, 700, 980))
 	wantStatus(t, r, 409, "photo upload")
 	if _, err := ts.store.PendingPhoto(accountID(t, ts, id)); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("refused photo kept as pending: %v", err)
@@ -173,7 +173,7 @@ func TestApplyReturnPositionAndRecommendation(t *testing.T) {
 		wantUnchanged(t, ts, id, before, "form save")
 		// The photo was named: it may be replaced.
 		c.Get("/photo")
-		wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "new.jpg", samplePhoto(t, 700, 980)), "/photo", "replace photo")
+		wantRedirect(t, c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "new.jpg", samplePhoto(t, 700, 980)), "/photo", "replace photo")
 
 		wantRedirect(t, positionStep(t, c, "1003", false), base, "改报 while returned")
 		a := appOf(t, ts, id)

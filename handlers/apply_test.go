@@ -21,7 +21,7 @@ const base = "/apply/" + fxExamID
 func savePhotoStep(t *testing.T, c *client) {
 	t.Helper()
 	c.Get("/photo")
-	r := c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.jpg", samplePhoto(t, 600, 840))
+	r := c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.jpg", samplePhoto(t, 600, 840))
 	wantRedirect(t, r, "/photo", "upload photo")
 	r = c.Get("/photo")
 	if r.Doc().Find(`[data-testid="pending-photo"]`).Length() != 1 {
@@ -73,7 +73,7 @@ func confirmStep(t *testing.T, c *client) (first, second *response) {
 func uploadStep(t *testing.T, c *client, name string, data []byte) *response {
 	t.Helper()
 	r := c.Get(base + "/materials")
-	return c.postFile(base+"/materials", hiddenOf(t, r, base+"/materials"), "recommendation", name, data)
+	return c.PostFile(base+"/materials", hiddenOf(t, r, base+"/materials"), "recommendation", name, data)
 }
 
 func confirmMaterialsStep(t *testing.T, c *client) (first, second *response) {
@@ -262,7 +262,7 @@ func TestApplyJourney(t *testing.T) {
 	if r.TestID("photo-locked") == "" {
 		t.Errorf("photo page not locked after confirm")
 	}
-	r = c.postFile("/photo", url.Values{"for_account": {a.CandidateID}}, "photo", "x.jpg", samplePhoto(t, 600, 840))
+	r = c.PostFile("/photo", url.Values{"for_account": {a.CandidateID}}, "photo", "x.jpg", samplePhoto(t, 600, 840))
 	wantStatus(t, r, 409, "photo upload after confirm")
 
 	// 报名推荐表: generated from the data, as a page and a PDF.
@@ -338,7 +338,7 @@ func TestApplyJourney(t *testing.T) {
 	if r.Doc().Find(`form[action="`+base+`/materials"]`).Length() != 0 {
 		t.Errorf("upload form still shown after 材料确认")
 	}
-	r = c.postFile(base+"/materials", hiddenOf(t, r, base+"/materials/confirm"), "recommendation", "x.pdf", samplePDF(t, 2, false))
+	r = c.PostFile(base+"/materials", hiddenOf(t, r, base+"/materials/confirm"), "recommendation", "x.pdf", samplePDF(t, 2, false))
 	wantStatus(t, r, 409, "upload after 材料确认")
 
 	// 查看报考状态: polls while waiting.
@@ -407,7 +407,7 @@ func TestApplyReturnLoop(t *testing.T) {
 	// While returned the photo may be replaced; re-confirming freezes the new one.
 	oldPhoto := a.PhotoID
 	c.Get("/photo")
-	wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "new.jpg", samplePhoto(t, 700, 980)), "/photo", "replace photo")
+	wantRedirect(t, c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "new.jpg", samplePhoto(t, 700, 980)), "/photo", "replace photo")
 	wantRedirect(t, c.PostForm("/photo/save", hiddenOf(t, c.Get("/photo"), "/photo/save")), "/", "保存图片")
 	if _, _, err := ts.store.Blob(oldPhoto); err != nil {
 		t.Errorf("the photo frozen in the application was deleted: %v", err)
@@ -548,7 +548,7 @@ func TestPhotoRefusals(t *testing.T) {
 		{"truncated", samplePhoto(t, 600, 840)[:20], domain.MsgPhotoCorrupt},
 		{"bomb", bomb, "像素尺寸过大"},
 	} {
-		r := c.postFile("/photo", h, "photo", "me.jpg", tc.data)
+		r := c.PostFile("/photo", h, "photo", "me.jpg", tc.data)
 		if r.Status != 422 || !strings.Contains(r.FieldError("photo"), tc.want) {
 			t.Errorf("%s: %d %q, want 422 %q", tc.name, r.Status, r.FieldError("photo"), tc.want)
 		}
@@ -557,7 +557,7 @@ func TestPhotoRefusals(t *testing.T) {
 		t.Errorf("a refused photo was kept: %v", err)
 	}
 	// Over the limit: refused by its declared length (413).
-	r := c.postFile("/photo", h, "photo", "big.jpg", bytes.Repeat([]byte{0}, 6<<20))
+	r := c.PostFile("/photo", h, "photo", "big.jpg", bytes.Repeat([]byte{0}, 6<<20))
 	if r.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("6 MB upload: status %d", r.Status)
 	}
@@ -589,7 +589,7 @@ func TestPhotoCaptcha(t *testing.T) {
 	c := ts.client()
 	id := newCandidate(t, c)
 	c.Get("/photo")
-	wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.png", samplePhoto(t, 600, 840)), "/photo", "upload")
+	wantRedirect(t, c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.png", samplePhoto(t, 600, 840)), "/photo", "upload")
 	r := c.Get("/photo")
 	f := hiddenOf(t, r, "/photo/save")
 	capID, _ := r.Doc().Find(`input[name="captcha_id"]`).Attr("value")
@@ -676,7 +676,7 @@ func TestDoubleClicks(t *testing.T) {
 	c := ts.client()
 	id := newCandidate(t, c)
 	c.Get("/photo")
-	wantRedirect(t, c.postFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.jpg", samplePhoto(t, 600, 840)), "/photo", "upload")
+	wantRedirect(t, c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.jpg", samplePhoto(t, 600, 840)), "/photo", "upload")
 	f := hiddenOf(t, c.Get("/photo"), "/photo/save")
 	wantRedirect(t, c.PostForm("/photo/save", f), "/", "保存图片")
 	wantRedirect(t, c.PostForm("/photo/save", f), "/", "保存图片 again")

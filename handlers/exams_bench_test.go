@@ -42,7 +42,7 @@ const (
 
 var (
 	benchOnce  sync.Once
-	benchTS    *examsTS
+	benchTS    *testServer
 	benchExam  *domain.Exam
 	benchSetup time.Duration
 )
@@ -50,10 +50,11 @@ var (
 // benchServer fills one store for all benchmarks: positions through the
 // import path, applications through kv.CreateApplication (which keeps the
 // counts in the same transaction), eight writers at once.
-func benchServer(b *testing.B) (*examsTS, *domain.Exam) {
+func benchServer(b *testing.B) (*testServer, *domain.Exam) {
 	benchOnce.Do(func() {
 		start := time.Now()
-		ts := examsTestServer(&testing.T{})
+		ts := newTestServer(&testing.T{})
+		ts.clock.Set(examsTestNow)
 		e := ts.seedExam(benchPositionCount)
 		states := []domain.State{domain.StateSubmitted, domain.StateSubmitted, domain.StateApproved, domain.StatePaid, domain.StateInfoSaved}
 		var wg sync.WaitGroup
@@ -90,7 +91,7 @@ func benchServer(b *testing.B) (*examsTS, *domain.Exam) {
 	return benchTS, benchExam
 }
 
-func benchGet(b *testing.B, ts *examsTS, path string, hx bool, want int) int {
+func benchGet(b *testing.B, ts *testServer, path string, hx bool, want int) int {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	if hx {
 		req.Header.Set("HX-Request", "true")
@@ -158,9 +159,9 @@ func BenchmarkStatsHandler(b *testing.B) {
 // 10,000 positions.
 func BenchmarkImport10000(b *testing.B) {
 	ts, e := benchServer(b)
-	admin := ts.login(domain.RoleAdmin, "BENCHADMIN")
+	admin := loginStaff(b, ts, domain.RoleAdmin, "BENCHADMIN")
 	path := "/admin/exams/" + e.ID + "/import"
-	admin.get(path, false)
+	admin.Get(path)
 	files := make([][]byte, 2)
 	for v := range files {
 		list := benchPositions(e.ID, benchPositionCount)
@@ -174,9 +175,9 @@ func BenchmarkImport10000(b *testing.B) {
 	b.ReportMetric(float64(len(files[0])), "file-bytes")
 	n := 0
 	for b.Loop() {
-		resp, body := admin.upload(path, nil, "file", "职位表.xlsx", files[n%2])
-		if resp.StatusCode != 303 {
-			b.Fatalf("import: %d %s", resp.StatusCode, body)
+		r := admin.PostFile(path, nil, "file", "职位表.xlsx", files[n%2])
+		if r.Status != 303 {
+			b.Fatalf("import: %d %s", r.Status, r.Body)
 		}
 		n++
 	}

@@ -44,9 +44,10 @@ func assertLabelled(t *testing.T, path, body string) {
 // The administrator's pages have labelled controls too (the candidate's
 // pages are checked in the browser journey).
 func TestAdminFormsAreLabelled(t *testing.T) {
-	ts := examsTestServer(t)
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
 	exam := ts.seedExam(3)
-	admin := ts.login(domain.RoleAdmin, "ADMIN")
+	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
 	code := ts.store.PositionList(exam.ID)[0].Code
 	for _, path := range []string{
 		"/admin/exams/new",
@@ -59,11 +60,11 @@ func TestAdminFormsAreLabelled(t *testing.T) {
 		"/positions",
 		"/stats",
 	} {
-		resp, body := admin.get(path, false)
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		r := admin.Get(path)
+		if r.Status != http.StatusOK {
+			t.Errorf("GET %s: %d", path, r.Status)
 			continue
 		}
-		assertLabelled(t, path, body)
+		assertLabelled(t, path, r.Body)
 	}
 }

@@ -9,6 +9,9 @@ package handlers
 //	r := c.Get("/account/profile")         // r.Status, r.Header, r.Body, r.Doc()
 //	r = c.PostForm("/account/profile", url.Values{"phone": {"13912345678"}}) // _csrf added
 //	ts.clock.Advance(31 * time.Minute)     // idle timeout
+//	ts.clock.Set(examsTestNow)             // or a fixed time
+//	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN") // staff account, logged in
+//	r = admin.PostFile(path, nil, "file", "职位表.xlsx", data) // multipart, _csrf added
 //
 // A second browser is a second ts.client(). Responses are never followed:
 // a 303 is returned as is; c.Follow(r) GETs its Location.
@@ -18,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -250,11 +254,9 @@ var testURL = &url.URL{Scheme: "http", Host: "example.com", Path: "/"}
 // response's cookies and CSRF token.
 func (c *client) Do(req *http.Request) *response {
 	c.t.Helper()
+	c.AddCookies(req)
 	u := *testURL
 	u.Path = req.URL.Path
-	for _, ck := range c.jar.Cookies(&u) {
-		req.AddCookie(ck)
-	}
 	res, err := c.ts.app.Test(req, -1)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
@@ -380,6 +382,43 @@ func (c *client) PostRaw(path, contentType string, body io.Reader, h http.Header
 	return c.Do(req)
 }
 
+// PostFile posts a multipart form with vals and one file in field, adding
+// the _csrf field unless vals already has one. With filename "" no file
+// part is sent at all (a form posted without its file).
+func (c *client) PostFile(path string, vals url.Values, field, filename string, data []byte) *response {
+	c.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	if _, ok := vals["_csrf"]; !ok && c.csrf != "" {
+		_ = w.WriteField("_csrf", c.csrf)
+	}
+	for k, vs := range vals {
+		for _, v := range vs {
+			_ = w.WriteField(k, v)
+		}
+	}
+	if filename != "" {
+		fw, err := w.CreateFormFile(field, filename)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		_, _ = fw.Write(data)
+	}
+	_ = w.Close()
+	return c.PostRaw(path, w.FormDataContentType(), &body, nil)
+}
+
+// AddCookies adds the jar's cookies for req's path to req, for a test that
+// sends req through ts.app.Test itself (e.g. to see the error).
+func (c *client) AddCookies(req *http.Request) *http.Request {
+	u := *testURL
+	u.Path = req.URL.Path
+	for _, ck := range c.jar.Cookies(&u) {
+		req.AddCookie(ck)
+	}
+	return req
+}
+
 // SolveCaptcha fills captcha_id and captcha in vals from the last page's
 // captcha, when the page has one (no-op with captcha off).
 func (c *client) SolveCaptcha(vals url.Values) {
@@ -471,6 +510,39 @@ func loginAs(t testing.TB, c *client, login, password string) *response {
 	}
 	c.Get("/")
 	return r
+}
+
+// createStaff stores an account of role (a reviewer or administrator, or
+// a candidate made directly in the store) with testPassword and the login
+// name upper-cased; edit changes the account before it is stored.
+func createStaff(t testing.TB, ts *testServer, role domain.Role, login string, edit ...func(*domain.Account)) *domain.Account {
+	t.Helper()
+	hash, err := HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := ts.clock.Now()
+	a := &domain.Account{
+		ID: kv.NewID(now), Role: role, LoginName: strings.ToUpper(login), Name: "王审核",
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
+	}
+	for _, f := range edit {
+		f(a)
+	}
+	if err := ts.store.CreateAccount(a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// loginStaff creates an account as createStaff does and returns a new
+// client logged in as it (through the login form, holding a fresh token).
+func loginStaff(t testing.TB, ts *testServer, role domain.Role, login string, edit ...func(*domain.Account)) *client {
+	t.Helper()
+	createStaff(t, ts, role, login, edit...)
+	c := ts.client()
+	loginAs(t, c, login, testPassword)
+	return c
 }
 
 // tryLogin GETs the login page and posts the form, solving the captcha if
