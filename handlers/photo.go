@@ -58,7 +58,7 @@ func (s *Server) uploadPhoto(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	jpeg, info, err := domain.NormalizePhoto(data)
+	jpeg, info, err := s.normalizePhoto(data)
 	if err != nil {
 		if fe := domain.ErrorFields(err); fe != nil {
 			return s.photoPage(c, statusOf(domain.ErrorCode(err)), fe, "")
@@ -123,4 +123,13 @@ func (s *Server) pendingPhoto(c *fiber.Ctx) error {
 		return err
 	}
 	return sendFile(c, "image/jpeg", "photo.jpg", p.Data)
+}
+
+// normalizePhoto runs the photo check in one of a bounded number of slots:
+// decoding a 12-megapixel phone photo takes a core for a few hundred
+// milliseconds and tens of MB, so an upload rush must queue, not thrash.
+func (s *Server) normalizePhoto(data []byte) ([]byte, domain.PhotoInfo, error) {
+	s.imageSlots <- struct{}{}
+	defer func() { <-s.imageSlots }()
+	return domain.NormalizePhoto(data)
 }

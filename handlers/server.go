@@ -55,6 +55,8 @@ type Server struct {
 	// pdfSlots bounds concurrent 推荐表 generation (~60 ms and ~40 MB of
 	// garbage each): a download rush queues instead of exhausting memory.
 	pdfSlots chan struct{}
+	// imageSlots bounds concurrent photo decoding and scaling.
+	imageSlots chan struct{}
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -72,15 +74,16 @@ func New(cfg Config) *fiber.App {
 		cfg.AuthRateLimit = 30
 	}
 	s := &Server{
-		store:     cfg.Store,
-		clock:     cfg.Clock,
-		log:       cfg.Log,
-		noCaptcha: cfg.NoCaptcha,
-		secure:    cfg.Secure,
-		idle:      cfg.IdleTimeout,
-		authLimit: cfg.AuthRateLimit,
-		hashSlots: make(chan struct{}, runtime.NumCPU()),
-		pdfSlots:  make(chan struct{}, runtime.NumCPU()),
+		store:      cfg.Store,
+		clock:      cfg.Clock,
+		log:        cfg.Log,
+		noCaptcha:  cfg.NoCaptcha,
+		secure:     cfg.Secure,
+		idle:       cfg.IdleTimeout,
+		authLimit:  cfg.AuthRateLimit,
+		hashSlots:  make(chan struct{}, runtime.NumCPU()),
+		pdfSlots:   make(chan struct{}, runtime.NumCPU()),
+		imageSlots: make(chan struct{}, runtime.NumCPU()),
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,
