@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"io"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,15 +40,83 @@ func dynamic(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// limitBody refuses a request whose declared body is over max bytes before
-// the handler reads any of it.
+// maxBody is the hard cap for any request: the largest upload is a 20 MB
+// announcement attachment. Smaller per-route limits (limitBody) apply first.
+const maxBody = 21 << 20
+
+// streamPrefetch is how much of a body fasthttp reads before the handlers
+// run when request bodies are streamed (see fiber.Config in New).
+const streamPrefetch = 8 << 10
+
+// bodyGuard is the first middleware. Request bodies are streamed (see New):
+// nothing past the first few KB is read until a route's limitBody has
+// checked the size. bodyGuard refuses a body declared over maxBody, and
+// closes the connection after a request whose body was left unread, so its
+// remaining bytes are never taken for the next request.
+func bodyGuard(c *fiber.Ctx) error {
+	if c.Request().Header.ContentLength() > maxBody {
+		c.Context().SetConnectionClose()
+		return fiber.ErrRequestEntityTooLarge
+	}
+	err := c.Next()
+	req := c.Request()
+	if n := req.Header.ContentLength(); req.IsBodyStream() && (n < 0 || n > streamPrefetch) {
+		c.Context().SetConnectionClose()
+	}
+	return err
+}
+
+// limitBody refuses a request whose body is over max bytes before the
+// handler reads any of it: by its declared length without reading it, or,
+// for a chunked body, once max bytes have been read. The body is then in
+// memory, and the form's CSRF token, if checkCSRF left it to us, is checked.
 func limitBody(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if c.Request().Header.ContentLength() > max {
-			return domain.Errorf(domain.ETOOLARGE, "提交的内容超过 %s 的上限。", sizeLabel(max))
+		if err := loadBody(c, max); err != nil {
+			return err
+		}
+		if err := deferredCSRF(c); err != nil {
+			return err
 		}
 		return c.Next()
 	}
+}
+
+// loadBody reads a streamed request body into memory, refusing it when it
+// is over max bytes. The connection is closed after a refused body.
+func loadBody(c *fiber.Ctx, max int) error {
+	req := c.Request()
+	n := req.Header.ContentLength()
+	if n > max {
+		c.Context().SetConnectionClose()
+		return tooLarge(max)
+	}
+	if !req.IsBodyStream() {
+		return nil
+	}
+	var buf bytes.Buffer
+	if n > 0 {
+		buf.Grow(n + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(req.BodyStream(), int64(max)+1))
+	switch {
+	case err != nil || (n >= 0 && buf.Len() != n):
+		// Cut short or malformed (a bad chunk): as the HTTP server would.
+		c.Context().SetConnectionClose()
+		return fiber.ErrBadRequest
+	case buf.Len() > max:
+		c.Context().SetConnectionClose()
+		return tooLarge(max)
+	}
+	req.SetBodyRaw(buf.Bytes())
+	if n < 0 {
+		req.Header.SetContentLength(buf.Len())
+	}
+	return nil
+}
+
+func tooLarge(max int) error {
+	return domain.Errorf(domain.ETOOLARGE, "提交的内容超过 %s 的上限。", sizeLabel(max))
 }
 
 func sizeLabel(n int) string {

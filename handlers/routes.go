@@ -11,7 +11,7 @@ const formLimit = 1 << 20
 
 // routes lists every route in one place, so a URL leads straight to its handler.
 func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
-	app.Use(recovery(), securityHeaders)
+	app.Use(bodyGuard, recovery(), securityHeaders)
 
 	app.Get("/static/:name", serveStatic)
 	app.Get("/healthz", s.healthz)
@@ -48,5 +48,19 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	app.Get("/review", s.requireRole(domain.RoleReviewer, domain.RoleAdmin), s.notOpen("资格审核", "review", "资格审核功能尚未开放。"))
 	app.Get("/admin/accounts", s.requireRole(domain.RoleAdmin), s.notOpen("账号管理", "admin-accounts", "审核员账号管理尚未开放；请使用 examreg admin create 命令创建管理员账号。"))
 
-	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	app.Use(notFound)
+}
+
+// notFound answers a request no route took. A state-changing one still has
+// its form token checked first (within the hard cap), as on any route.
+func notFound(c *fiber.Ctx) error {
+	if c.Locals(localCSRFCheck) != nil {
+		if err := loadBody(c, maxBody); err != nil {
+			return err
+		}
+		if err := deferredCSRF(c); err != nil {
+			return err
+		}
+	}
+	return fiber.ErrNotFound
 }

@@ -100,13 +100,18 @@ func New(cfg Config) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:      "examreg",
 		ErrorHandler: s.handleError,
-		// Hard cap for any request (the largest upload is a 20 MB
-		// announcement attachment); smaller per-route limits apply first.
-		BodyLimit:             21 << 20,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		DisableStartupMessage: true,
+		// Request bodies are streamed: only the first 8 KB is read before
+		// the handlers, so a route's limitBody refuses a body over its
+		// limit from the Content-Length without reading it, and bounds a
+		// chunked body as it reads it (bodyGuard refuses anything over
+		// maxBody). Multipart forms are not parsed ahead either.
+		BodyLimit:                    maxBody,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		DisableStartupMessage:        true,
 		// Params, queries and form values are copies, not views into the
 		// request buffer Fiber reuses: a value kept past the request (an
 		// error message, the position catalog, an after-commit hook) can

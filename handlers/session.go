@@ -27,6 +27,8 @@ const (
 	localSession = "examreg.session"
 	localAccount = "examreg.account"
 	localEnded   = "examreg.ended" // why a session just ended (idle, replaced)
+	// localCSRFCheck holds the form token check left for limitBody.
+	localCSRFCheck = "examreg.csrf"
 )
 
 // requestSession is the request's session, loaded once and saved once at
@@ -197,16 +199,49 @@ func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
 }
 
 // checkCSRF refuses a state-changing request whose token (form field _csrf
-// or header X-CSRF-Token, for htmx) does not match the session's.
+// or header X-CSRF-Token, for htmx) does not match the session's. A token
+// in the header is checked at once; so is a form of known length within
+// formLimit, the smallest route limit. A larger or chunked body must first
+// pass its route's size limit, so its form token is checked by the route's
+// limitBody (or, on no route, by notFound) before any handler runs.
 func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	sent := c.Get("X-CSRF-Token")
-	if sent == "" {
-		sent = c.FormValue("_csrf")
+	if sent := c.Get("X-CSRF-Token"); sent != "" {
+		if err := s.verifyCSRF(c, sent); err != nil {
+			return err
+		}
+		return c.Next()
 	}
+	check := func() error { return s.verifyCSRF(c, c.FormValue("_csrf")) }
+	if n := c.Request().Header.ContentLength(); n < 0 || n > formLimit {
+		c.Locals(localCSRFCheck, check)
+		return c.Next()
+	}
+	if err := loadBody(c, formLimit); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// deferredCSRF runs the form token check checkCSRF left for after the size
+// check, once.
+func deferredCSRF(c *fiber.Ctx) error {
+	check, _ := c.Locals(localCSRFCheck).(func() error)
+	if check == nil {
+		return nil
+	}
+	c.Locals(localCSRFCheck, nil)
+	return check()
+}
+
+// verifyCSRF compares the sent token with the session's.
+func (s *Server) verifyCSRF(c *fiber.Ctx, sent string) error {
 	want := ""
 	if hasSessionCookie(c) {
 		sess, err := s.session(c)
@@ -218,7 +253,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
 		return domain.Errorf(domain.EFORBIDDEN, "页面已过期或表单来源无效（可能已在本浏览器重新登录或退出），请刷新页面后重新操作。")
 	}
-	return c.Next()
+	return nil
 }
 
 // setFlash keeps a one-time message for the next full page.
