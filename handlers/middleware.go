@@ -48,6 +48,10 @@ const maxBody = 21 << 20
 // run when request bodies are streamed (see fiber.Config in New).
 const streamPrefetch = 8 << 10
 
+// localBodyRead marks a request whose streamed body was read to its end
+// (loaded or discarded), so its connection can be kept alive.
+const localBodyRead = "examreg.body_read"
+
 // bodyGuard is the first middleware. Request bodies are streamed (see New):
 // nothing past the first few KB is read until a route's limitBody has
 // checked the size. bodyGuard refuses a body declared over maxBody, and
@@ -60,15 +64,16 @@ func bodyGuard(c *fiber.Ctx) error {
 	}
 	err := c.Next()
 	req := c.Request()
-	if n := req.Header.ContentLength(); req.IsBodyStream() && (n < 0 || n > streamPrefetch) {
+	if n := req.Header.ContentLength(); req.IsBodyStream() && (n < 0 || n > streamPrefetch) && c.Locals(localBodyRead) == nil {
 		c.Context().SetConnectionClose()
 	}
 	return err
 }
 
 // limitBody refuses a request whose body is over max bytes before the
-// handler reads any of it: by its declared length without reading it, or,
-// for a chunked body, once max bytes have been read. The body is then in
+// handler reads any of it: by its declared length, discarding the body
+// rather than buffering it, or, for a chunked body, once max bytes have
+// been read. The body is then in
 // memory, and the form's CSRF token, if checkCSRF left it to us, is checked.
 func limitBody(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -88,7 +93,17 @@ func loadBody(c *fiber.Ctx, max int) error {
 	req := c.Request()
 	n := req.Header.ContentLength()
 	if n > max {
-		c.Context().SetConnectionClose()
+		// Declared too large (bodyGuard already refused anything over
+		// maxBody): read the rest into nothing, never into memory, so the
+		// browser, still uploading, gets the 413 page instead of a
+		// connection reset, and the connection stays usable.
+		if req.IsBodyStream() {
+			if _, err := io.Copy(io.Discard, io.LimitReader(req.BodyStream(), int64(n))); err != nil {
+				c.Context().SetConnectionClose()
+			} else {
+				c.Locals(localBodyRead, true)
+			}
+		}
 		return tooLarge(max)
 	}
 	if !req.IsBodyStream() {
@@ -109,6 +124,7 @@ func loadBody(c *fiber.Ctx, max int) error {
 		return tooLarge(max)
 	}
 	req.SetBodyRaw(buf.Bytes())
+	c.Locals(localBodyRead, true)
 	if n < 0 {
 		req.Header.SetContentLength(buf.Len())
 	}
