@@ -79,17 +79,7 @@ func (s *Store) ApplicationOf(candidateID, examID string) (a *domain.Application
 
 // ApplicationsOfCandidate lists a candidate's applications, oldest first.
 func (s *Store) ApplicationsOfCandidate(candidateID string) (list []*domain.Application, err error) {
-	err = s.View(func(tx *Tx) error {
-		prefix := appByCandPrefix(candidateID)
-		return tx.Scan(prefix, ScanOptions{KeysOnly: true}, func(key string, _ []byte) error {
-			a, err := tx.Application(key[len(prefix):])
-			if err != nil {
-				return err
-			}
-			list = append(list, a)
-			return nil
-		})
-	})
+	err = s.View(func(tx *Tx) error { list, err = tx.applicationsOfCandidate(candidateID); return err })
 	return list, err
 }
 
