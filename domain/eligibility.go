@@ -46,45 +46,8 @@ func CheckEligibility(p *Position, acct *Account, f *ApplicationForm, exam *Exam
 		}
 	}
 
-	if req := strings.TrimSpace(p.Education); !unrestricted(req) {
-		fullTime := strings.Contains(req, "全日制")
-		req = strings.TrimSpace(strings.ReplaceAll(req, "全日制", ""))
-		need := EducationRank(req)
-		have, label := EducationRank(f.FullTimeEducation), f.FullTimeEducation
-		if !fullTime {
-			if r := EducationRank(f.PartTimeEducation); r > have {
-				have, label = r, f.PartTimeEducation
-			}
-		}
-		switch {
-		case need < 0:
-			soft = append(soft, "学历要求："+p.Education)
-		case have < 0:
-			soft = append(soft, "学历要求："+p.Education+"（请先填报学历）")
-		case have < need:
-			hard = append(hard, "学历要求为"+p.Education+"，您填报的"+fullTimeWord(fullTime)+"学历为"+label)
-		}
-	}
-
-	if req := strings.TrimSpace(p.Degree); !unrestricted(req) {
-		fullTime := strings.Contains(req, "全日制")
-		req = strings.TrimSpace(strings.ReplaceAll(req, "全日制", ""))
-		need := DegreeRank(req)
-		have, label := DegreeRank(f.FullTimeDegree), f.FullTimeDegree
-		if !fullTime {
-			if r := DegreeRank(f.PartTimeDegree); r > have {
-				have, label = r, f.PartTimeDegree
-			}
-		}
-		switch {
-		case need < 0:
-			soft = append(soft, "学位要求："+p.Degree)
-		case have < 0:
-			soft = append(soft, "学位要求："+p.Degree+"（请先填报学位）")
-		case have < need:
-			hard = append(hard, "学位要求为"+p.Degree+"，您填报的"+fullTimeWord(fullTime)+"学位为"+label)
-		}
-	}
+	hard, soft = checkRanked("学历", p.Education, EducationRank, f.FullTimeEducation, f.PartTimeEducation, hard, soft)
+	hard, soft = checkRanked("学位", p.Degree, DegreeRank, f.FullTimeDegree, f.PartTimeDegree, hard, soft)
 
 	if req := strings.TrimSpace(p.Political); !unrestricted(req) {
 		accepted, ok := acceptedPolitical(req)
@@ -200,4 +163,32 @@ func referenceDate(exam *Exam) (time.Time, bool) {
 		return dateOf(exam.Registration.End.Add(-time.Nanosecond)), true
 	}
 	return time.Time{}, false
+}
+
+// checkRanked checks an ordered requirement (学历 or 学位, named by kind):
+// the candidate's higher of full-time and part-time counts unless the
+// requirement says 全日制. Text the ranks don't know goes to soft for the
+// reviewer, and so does a requirement the candidate has not filled in yet.
+func checkRanked(kind, requirement string, rank func(string) int, fullTimeVal, partTimeVal string, hard, soft []string) ([]string, []string) {
+	req := strings.TrimSpace(requirement)
+	if unrestricted(req) {
+		return hard, soft
+	}
+	fullTime := strings.Contains(req, "全日制")
+	need := rank(strings.TrimSpace(strings.ReplaceAll(req, "全日制", "")))
+	have, label := rank(fullTimeVal), fullTimeVal
+	if !fullTime {
+		if r := rank(partTimeVal); r > have {
+			have, label = r, partTimeVal
+		}
+	}
+	switch {
+	case need < 0:
+		soft = append(soft, kind+"要求："+requirement)
+	case have < 0:
+		soft = append(soft, kind+"要求："+requirement+"（请先填报"+kind+"）")
+	case have < need:
+		hard = append(hard, kind+"要求为"+requirement+"，您填报的"+fullTimeWord(fullTime)+kind+"为"+label)
+	}
+	return hard, soft
 }
