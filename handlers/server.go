@@ -37,6 +37,14 @@ type Config struct {
 	// believed only from TrustedProxies. Empty: the peer address is the client.
 	ProxyHeader    string
 	TrustedProxies []string
+	// UploadQuota limits each account's uploads per kind; zero means
+	// domain.DefaultUploadQuota.
+	UploadQuota domain.UploadQuota
+	// FreeDisk reports the free bytes of the data directory (nil: unknown,
+	// no low-disk check); below MinFreeDisk (0: DefaultMinFreeDisk) uploads
+	// are refused with 503 and /healthz reports low_disk.
+	FreeDisk    func() (uint64, error)
+	MinFreeDisk uint64
 }
 
 // Server holds what the handlers share.
@@ -57,6 +65,11 @@ type Server struct {
 	pdfSlots chan struct{}
 	// imageSlots bounds concurrent photo decoding and scaling.
 	imageSlots chan struct{}
+	// pdfCheckSlots bounds concurrent 推荐表 checks (pdfcpu parsing).
+	pdfCheckSlots chan struct{}
+	uploadQuota   domain.UploadQuota
+	freeDisk      func() (uint64, error)
+	minFreeDisk   uint64
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -73,6 +86,12 @@ func New(cfg Config) *fiber.App {
 	if cfg.AuthRateLimit == 0 {
 		cfg.AuthRateLimit = 30
 	}
+	if cfg.UploadQuota.Max <= 0 || cfg.UploadQuota.Per <= 0 {
+		cfg.UploadQuota = domain.DefaultUploadQuota
+	}
+	if cfg.MinFreeDisk == 0 {
+		cfg.MinFreeDisk = DefaultMinFreeDisk
+	}
 	s := &Server{
 		store:      cfg.Store,
 		clock:      cfg.Clock,
@@ -84,6 +103,11 @@ func New(cfg Config) *fiber.App {
 		hashSlots:  make(chan struct{}, runtime.NumCPU()),
 		pdfSlots:   make(chan struct{}, runtime.NumCPU()),
 		imageSlots: make(chan struct{}, runtime.NumCPU()),
+
+		pdfCheckSlots: make(chan struct{}, runtime.NumCPU()),
+		uploadQuota:   cfg.UploadQuota,
+		freeDisk:      cfg.FreeDisk,
+		minFreeDisk:   cfg.MinFreeDisk,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

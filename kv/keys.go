@@ -24,6 +24,7 @@ package kv
 //	                                            concurrent changes to a popular position rarely conflict
 //	    unique "exam_code": <exam code> -> examID (exams.go)
 //	v1/notice/<noticeID>                        domain.Notice (JSON); attachments are blobs (notices.go)
+//	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
 //
 // Issues that add records add their keys here.
 const (
@@ -40,6 +41,7 @@ const (
 	prefixAppPos  = "v1/idx/app_by_pos/"
 	prefixAppCand = "v1/idx/app_by_cand/"
 	prefixCount   = "v1/cnt/"
+	prefixUpload  = "v1/upload_quota/"
 )
 
 // Unique index names.
@@ -70,5 +72,7 @@ func countPrefix(examID string) string         { return prefixCount + examID + "
 func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)
 }
+
+func uploadQuotaKey(accountID, kind string) string { return prefixUpload + accountID + "/" + kind }
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
