@@ -18,18 +18,36 @@ const DefaultMinFreeDisk = 1 << 30
 // window: the rule the upload action enforces), any upload while the disk
 // is low (503, nothing written), and an account over its per-kind quota
 // (429 saying when to retry). Only an upload that passes all three is
-// counted and read. A refused body is drained unread (or the connection
-// closed), so the browser gets the page, not a reset.
+// counted, read and parsed.
+//
+// The form token comes first, as on every route: an htmx upload sends it
+// in a header and small bodies were read by checkCSRF already; for a big
+// plain-form upload it sits in the body, which is then read (within the
+// route's limit, never parsed) and checked before the upload is counted
+// or refused. Otherwise a refused body is drained unread (or the
+// connection closed), so the browser gets the page, not a reset.
 func (s *Server) uploadGate(kind domain.UploadKind, max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := s.checkUpload(c, kind); err != nil {
-			discardBody(c, max)
-			return s.uploadRefused(c, kind, err)
+			return s.refuseUpload(c, kind, max, err)
+		}
+		if c.Locals(localCSRFCheck) != nil {
+			if err := loadBody(c, max); err != nil {
+				return err
+			}
+			if err := deferredCSRF(c); err != nil {
+				return err
+			}
+		}
+		if err := s.takeUpload(c, kind); err != nil {
+			return s.refuseUpload(c, kind, max, err)
 		}
 		return c.Next()
 	}
 }
 
+// checkUpload is the read-only part of the gate: the application may take
+// the upload and the disk has room.
 func (s *Server) checkUpload(c *fiber.Ctx, kind domain.UploadKind) error {
 	acct, now := account(c), s.now()
 	switch kind {
@@ -42,14 +60,33 @@ func (s *Server) checkUpload(c *fiber.Ctx, kind domain.UploadKind) error {
 			return err
 		}
 	}
-	if err := s.checkDisk(); err != nil {
-		return err
-	}
-	retryAt, err := s.store.TakeUpload(acct.ID, kind, s.uploadQuota, now)
+	return s.checkDisk()
+}
+
+// takeUpload counts the upload against the account's quota for kind.
+func (s *Server) takeUpload(c *fiber.Ctx, kind domain.UploadKind) error {
+	now := s.now()
+	retryAt, err := s.store.TakeUpload(account(c).ID, kind, s.uploadQuota, now)
 	if domain.ErrorCode(err) == domain.ERATELIMIT {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retryAt.Sub(now).Seconds())+1))
 	}
 	return err
+}
+
+// refuseUpload answers a refused upload after the form token check (see
+// uploadGate), without reading the body when the token is known.
+func (s *Server) refuseUpload(c *fiber.Ctx, kind domain.UploadKind, max int, err error) error {
+	if c.Locals(localCSRFCheck) != nil {
+		if lerr := loadBody(c, max); lerr != nil {
+			return lerr
+		}
+		if cerr := deferredCSRF(c); cerr != nil {
+			return cerr
+		}
+	} else {
+		discardBody(c, max)
+	}
+	return s.uploadRefused(c, kind, err)
 }
 
 // uploadRefused answers a refused upload: a 推荐表 the application cannot
