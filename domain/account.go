@@ -41,6 +41,11 @@ type Account struct {
 	FailedLogins int       `json:"failed_logins"`
 	LockedUntil  time.Time `json:"locked_until"`
 	PhotoID      string    `json:"photo_id,omitempty"` // blob id of the normalised photo; empty until uploaded
+	// MustChangePassword: the password was set by an administrator (a new
+	// reviewer's initial one, a one-time reset); nothing but 修改密码 opens until it changes.
+	MustChangePassword bool `json:"must_change_password,omitempty"`
+	// Disabled: a staff account switched off by an administrator; it cannot log in.
+	Disabled bool `json:"disabled,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
