@@ -125,6 +125,9 @@ func (s *Server) doLogin(c *fiber.Ctx) error {
 		}
 		return retry(fiber.StatusUnauthorized, wrongCredentials)
 	}
+	if acct.Disabled {
+		return retry(fiber.StatusForbidden, "该账号已被停用，请联系管理员。")
+	}
 	acct, err = s.store.UpdateAccount(acct.ID, func(a *domain.Account) error {
 		a.RecordLogin()
 		return nil
@@ -141,6 +144,9 @@ func (s *Server) doLogin(c *fiber.Ctx) error {
 // afterLogin picks the first page after login: a candidate without a photo
 // must upload one first (seed step 2).
 func afterLogin(acct *domain.Account, next string) string {
+	if acct.MustChangePassword {
+		return "/account/password"
+	}
 	if acct.Role == domain.RoleCandidate && acct.PhotoID == "" {
 		return "/photo"
 	}

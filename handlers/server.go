@@ -37,6 +37,9 @@ type Config struct {
 	// believed only from TrustedProxies. Empty: the peer address is the client.
 	ProxyHeader    string
 	TrustedProxies []string
+	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
+	// /admin/outbox shows them (-demo).
+	DemoOutbox bool
 }
 
 // Server holds what the handlers share.
@@ -57,6 +60,8 @@ type Server struct {
 	pdfSlots chan struct{}
 	// imageSlots bounds concurrent photo decoding and scaling.
 	imageSlots chan struct{}
+	// demoOutbox: /admin/outbox shows the demo sender's messages.
+	demoOutbox bool
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -84,6 +89,7 @@ func New(cfg Config) *fiber.App {
 		hashSlots:  make(chan struct{}, runtime.NumCPU()),
 		pdfSlots:   make(chan struct{}, runtime.NumCPU()),
 		imageSlots: make(chan struct{}, runtime.NumCPU()),
+		demoOutbox: cfg.DemoOutbox,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

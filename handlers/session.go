@@ -123,6 +123,10 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if acct.Disabled {
+		c.Locals(localEnded, "您的账号已被管理员停用，已退出登录。")
+		return s.endSession(c, sess)
+	}
 	c.Locals(localAccount, acct)
 	// Refresh the idle clock at most once a minute, and never for a poll:
 	// a status page left open must not keep a shared computer logged in,

@@ -258,7 +258,7 @@ func LoginPage(f LoginForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<div class=\"actions\"><button type=\"submit\" class=\"primary\" data-testid=\"login-submit\">登录</button> <a href=\"/register\">没有账号？用户注册</a></div></form><p class=\"muted\">为保护个人信息，请勿在公共电脑上保存密码；报名完毕请点击“安全退出”。连续输错 5 次密码，账号将锁定 15 分钟。</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<div class=\"actions\"><button type=\"submit\" class=\"primary\" data-testid=\"login-submit\">登录</button> <a href=\"/register\">没有账号？用户注册</a> <a href=\"/forgot\" data-testid=\"forgot-link\">忘记密码？</a></div></form><p class=\"muted\">为保护个人信息，请勿在公共电脑上保存密码；报名完毕请点击“安全退出”。连续输错 5 次密码，账号将锁定 15 分钟。</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
