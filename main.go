@@ -80,6 +80,7 @@ func serve(args []string, logger *slog.Logger) error {
 	authRate := fs.Int("auth-rate-limit", envInt("EXAMREG_AUTH_RATE_LIMIT", 30), "login and register POSTs allowed per client IP per minute (EXAMREG_AUTH_RATE_LIMIT)")
 	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header with the client IP when behind a reverse proxy, e.g. X-Forwarded-For (EXAMREG_PROXY_HEADER)")
 	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
+	notifyCfg := addNotifyFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,11 +95,22 @@ func serve(args []string, logger *slog.Logger) error {
 	fiberStorage := kv.OpenFiberStorage(*dataDir)
 	defer fiberStorage.Close()
 
+	if err := store.EnsureAccountIndexes(); err != nil {
+		return err
+	}
 	if *demo {
 		if err := seedDemo(store, time.Now(), os.Stdout); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		if err := seedDemoReviewers(store, time.Now(), os.Stdout); err != nil {
+			return fmt.Errorf("seed demo reviewers: %w", err)
+		}
 	}
+	sender, err := notifyCfg.sender(store, *demo)
+	if err != nil {
+		return err
+	}
+	defer startDispatcher(store, sender, logger)()
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
 		Store:          store,
@@ -110,6 +122,7 @@ func serve(args []string, logger *slog.Logger) error {
 		AuthRateLimit:  *authRate,
 		ProxyHeader:    *proxyHeader,
 		TrustedProxies: splitList(*trusted),
+		DemoOutbox:     *demo,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -258,3 +258,24 @@ func (s *Store) FindAccounts(q string) (list []*domain.Account, err error) {
 	})
 	return list, err
 }
+
+// accountIndexMarker records that every account has its support indexes.
+const accountIndexMarker = "acct_index_v1"
+
+// EnsureAccountIndexes builds the 姓名 and phone indexes once for a store
+// made before they existed (a marker remembers it is done); accounts
+// created since write their own.
+func (s *Store) EnsureAccountIndexes() error {
+	var done bool
+	if err := s.View(func(tx *Tx) error {
+		var err error
+		done, err = tx.Exists(seqKey(accountIndexMarker))
+		return err
+	}); err != nil || done {
+		return err
+	}
+	if _, err := s.ReindexAccounts(); err != nil {
+		return err
+	}
+	return s.Update(func(tx *Tx) error { return tx.Put(seqKey(accountIndexMarker), 1) })
+}
