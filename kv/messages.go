@@ -73,7 +73,12 @@ func (tx *Tx) Notify(n Notification, now time.Time) (bool, error) {
 	if err := tx.PutRaw(uniqueKey(UniqueEvent, n.EventKey), []byte(msgID)); err != nil {
 		return false, err
 	}
+	// An account that is gone (never in practice) still gets the 站内消息
+	// record but nothing is sent.
 	acct, err := tx.Account(n.AccountID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		acct, err = &domain.Account{ID: n.AccountID}, nil
+	}
 	if err != nil {
 		return false, err
 	}
