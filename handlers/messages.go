@@ -108,3 +108,15 @@ func (s *Server) requirePasswordChange(c *fiber.Ctx) error {
 	}
 	return s.redirectFlash(c, "/account/password", "info", "您的密码由管理员设置，请先修改密码后再继续使用系统。")
 }
+
+// endedMessage says why a session is no longer the account's live one:
+// replaced by a newer login, or ended for it (disabled, password reset).
+func (s *Server) endedMessage(accountID, live string) string {
+	if live != "" {
+		return "您的账号已在其他地方登录，本次登录已退出。如非本人操作，请立即修改密码。"
+	}
+	if a, err := s.store.Account(accountID); err == nil && a.Disabled {
+		return "您的账号已被管理员停用，已退出登录。"
+	}
+	return "您的登录已失效（密码已重设或已退出），请重新登录。"
+}
