@@ -45,9 +45,9 @@ type Account struct {
 	// reviewer's initial one, a one-time reset); nothing but 修改密码 opens until it changes.
 	MustChangePassword bool `json:"must_change_password,omitempty"`
 	// Disabled: a staff account switched off by an administrator; it cannot log in.
-	Disabled bool `json:"disabled,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Disabled  bool      `json:"disabled,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Login lock policy: after MaxFailedLogins wrong passwords in a row the

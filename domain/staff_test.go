@@ -167,4 +167,3 @@ func TestDecisionMessages(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-

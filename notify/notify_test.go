@@ -38,7 +38,7 @@ type smtpSession struct {
 }
 
 func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
-func (s *smtpSession) AuthMechanisms() []string                      { return []string{sasl.Plain} }
+func (s *smtpSession) AuthMechanisms() []string                    { return []string{sasl.Plain} }
 func (s *smtpSession) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if user != "examreg" || pass != "s3cret" {
