@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -82,4 +83,37 @@ func TestResetCodes(t *testing.T) {
 func (s *Store) View2Exists(key string) (ok bool, err error) {
 	err = s.View(func(tx *Tx) error { ok, err = tx.Exists(key); return err })
 	return ok, err
+}
+
+// BenchmarkIssueResetCode compares the store work of a 忘记密码 request for
+// a registered account (code + outbox) and for an unknown ID number (the
+// login's record only), with SyncWrites as in production: the answer's
+// timing must not tell them apart.
+func BenchmarkIssueResetCode(b *testing.B) {
+	for _, known := range []bool{true, false} {
+		name := "unknown"
+		if known {
+			name = "known"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := openTemp(b, true)
+			logins := make([]string, b.N)
+			for i := range logins {
+				logins[i] = fmt.Sprintf("L%08d", i)
+				if known {
+					a := newAccount(logins[i], domain.RoleCandidate)
+					a.ID, a.Phone = NewID(acctTime), "13800138000"
+					if err := s.CreateAccount(a); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := s.IssueResetCode(logins[i], domain.ChannelSMS, "salt", "123456", acctTime); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
