@@ -696,9 +696,17 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("GET %s: X-Frame-Options = %q", path, got)
 		}
 	}
-	// The session cookie is HttpOnly and SameSite.
-	r := c.Get("/register")
+	// An anonymous form page sets only the nonce cookie (no session);
+	// the session cookie comes with the login. Both are HttpOnly and SameSite.
+	r := ts.client().Get("/register")
 	sc := r.Header.Get("Set-Cookie")
+	if !strings.Contains(sc, nonceCookie+"=") || strings.Contains(sc, "examreg_sid=") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(strings.ToLower(sc), "samesite=lax") {
+		t.Errorf("anonymous cookies = %q", sc)
+	}
+	reg := ts.client()
+	reg.Get("/register")
+	posted := reg.PostForm("/register", registerForm(newIDNumber()))
+	sc = strings.Join(posted.Header.Values("Set-Cookie"), "\n")
 	if !strings.Contains(sc, "examreg_sid=") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(strings.ToLower(sc), "samesite=lax") {
 		t.Errorf("session cookie = %q", sc)
 	}
