@@ -92,17 +92,29 @@ func SetStaffDisabled(a *Account, disabled bool, now time.Time) error {
 
 // SetPasswordByAdmin gives an account a password chosen by an administrator
 // (a reviewer's initial one or a candidate's one-time reset): it must be
-// changed at the next login, and any login lock is lifted.
+// changed at the next login. (The caller also clears the login throttle.)
 func SetPasswordByAdmin(a *Account, hash string, now time.Time) {
 	a.PasswordHash, a.MustChangePassword, a.UpdatedAt = hash, true, now
-	a.FailedLogins, a.LockedUntil = 0, time.Time{}
 }
 
-// Unlock lifts a login lock. Returns ECONFLICT when the account is not locked.
-func Unlock(a *Account, now time.Time) error {
-	if !a.Locked(now) && a.FailedLogins == 0 {
-		return Errorf(ECONFLICT, "该账号当前未被锁定。")
+// CheckUnlock decides whether support may clear a login name's failed-login
+// record at now: only when it has failures that still count (ECONFLICT otherwise).
+func CheckUnlock(t LoginThrottle, now time.Time) error {
+	if t.current(now).Failures == 0 {
+		return Errorf(ECONFLICT, "该账号当前没有登录限制，无需解锁。")
 	}
-	a.FailedLogins, a.LockedUntil, a.UpdatedAt = 0, time.Time{}, now
 	return nil
+}
+
+// ThrottleSummary describes a login name's failed-login record for support
+// ("" when nothing counts).
+func ThrottleSummary(t LoginThrottle, now time.Time) string {
+	t = t.current(now)
+	switch {
+	case t.Failures == 0:
+		return ""
+	case now.Before(t.NotBefore):
+		return "连续登录失败 " + itoa(t.Failures) + " 次，限制至 " + formatClock(t.NotBefore)
+	}
+	return "连续登录失败 " + itoa(t.Failures) + " 次"
 }

@@ -59,12 +59,18 @@ func TestSetStaffDisabledAndUnlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &Account{Role: RoleCandidate}
-	if err := Unlock(c, now); ErrorCode(err) != ECONFLICT {
+	var th LoginThrottle
+	if err := CheckUnlock(th, now); ErrorCode(err) != ECONFLICT || ThrottleSummary(th, now) != "" {
 		t.Fatal(err)
 	}
-	c.LockedUntil = now.Add(time.Minute)
-	if err := Unlock(c, now); err != nil || c.Locked(now) {
-		t.Fatal(err)
+	for range FreeLoginFailures + 1 {
+		th = th.AfterFailure(now)
+	}
+	if err := CheckUnlock(th, now); err != nil || !strings.Contains(ThrottleSummary(th, now), "4 次，限制至") {
+		t.Fatalf("%v %q", err, ThrottleSummary(th, now))
+	}
+	if err := CheckUnlock(th, now.Add(LoginFailureMemory)); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("a forgotten record: %v", err)
 	}
 	SetPasswordByAdmin(c, "h", now)
 	if !c.MustChangePassword || c.PasswordHash != "h" {

@@ -37,6 +37,7 @@ var auditActions = []views.AuditAction{
 	{Value: "account.reset_password", Label: "设置一次性密码"},
 	{Value: "account.reset_by_code", Label: "验证码重设密码"},
 	{Value: "audit.export", Label: "导出操作日志"},
+	{Value: "login.failed", Label: "登录失败（工作人员）"},
 }
 
 // auditActionLabel names an action for people; unknown ones show as stored.

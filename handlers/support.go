@@ -13,8 +13,8 @@ import (
 // supportRow shows an account found by 考生服务 (administrators see it whole).
 func (s *Server) supportRow(a *domain.Account) views.SupportRow {
 	r := views.SupportRow{ID: a.ID, Role: a.Role, Login: a.LoginName, Name: a.Name, Phone: a.Phone, Email: a.Email, Disabled: a.Disabled}
-	if a.Locked(s.now()) {
-		r.Locked = "锁定至 " + domain.FormatTime(a.LockedUntil)
+	if t, err := s.store.LoginThrottle(a.LoginName); err == nil {
+		r.Locked = domain.ThrottleSummary(t, s.now())
 	}
 	return r
 }

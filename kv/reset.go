@@ -95,11 +95,13 @@ func (s *Store) ResetPasswordWithCode(login, code, hash string, audit AuditEntry
 			return err
 		}
 		a.PasswordHash, a.MustChangePassword, a.UpdatedAt = hash, false, now
-		a.FailedLogins, a.LockedUntil = 0, time.Time{}
+		if err := tx.Delete(throttleKey(a.LoginName)); err != nil {
+			return err
+		}
 		if err := tx.Delete(sessionKey(a.ID)); err != nil {
 			return err
 		}
-		audit.ActorID, audit.Target = a.ID, "account/"+a.ID
+		audit.ActorID, audit.Target = a.ID, a.ID
 		audit.Detail = domain.MaskedID(a.LoginName) + " 通过" + rc.Channel.Label() + "验证码重设密码"
 		if err := tx.AppendAudit(audit); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (s *Store) CreateStaffAccount(a *domain.Account, audit AuditEntry) error {
 		if err := tx.indexAccount(nil, a); err != nil {
 			return err
 		}
-		audit.Target = "account/" + a.ID
+		audit.Target = a.ID
 		audit.Detail = "新建" + a.Role.Label() + " " + a.LoginName + "（" + a.Name + "）遴选机关：" + strings.Join(a.Departments, "、")
 		if err := tx.AppendAudit(audit); err != nil {
 			return err
@@ -114,7 +115,7 @@ func (s *Store) SetReviewerDepartments(id string, depts []string, audit AuditEnt
 		if slices.Equal(a.Departments, depts) {
 			return domain.Errorf(domain.ECONFLICT, "遴选机关没有变化。")
 		}
-		audit.Target = "account/" + a.ID
+		audit.Target = a.ID
 		audit.Detail = a.LoginName + " 遴选机关：" + strings.Join(a.Departments, "、") + " → " + strings.Join(depts, "、")
 		a.Departments, a.UpdatedAt = depts, now
 		out = a
@@ -138,7 +139,7 @@ func (s *Store) SetReviewerDisabled(id string, disabled bool, audit AuditEntry, 
 		if err := domain.SetStaffDisabled(a, disabled, now); err != nil {
 			return err
 		}
-		audit.Target = "account/" + a.ID
+		audit.Target = a.ID
 		if disabled {
 			audit.Detail = a.LoginName + " 启用 → 停用"
 			if err := tx.Delete(sessionKey(a.ID)); err != nil {
@@ -170,7 +171,10 @@ func (s *Store) SetPasswordByAdmin(id, hash string, audit AuditEntry, now time.T
 			return domain.Errorf(domain.ENOTFOUND, "账号不存在。")
 		}
 		domain.SetPasswordByAdmin(a, hash, now)
-		audit.Target = "account/" + a.ID
+		if err := tx.Delete(throttleKey(a.LoginName)); err != nil {
+			return err
+		}
+		audit.Target = a.ID
 		audit.Detail = domain.MaskedID(a.LoginName) + " 密码由管理员重置（一次性密码，下次登录须修改）"
 		if err := tx.Delete(sessionKey(a.ID)); err != nil {
 			return err
@@ -184,28 +188,28 @@ func (s *Store) SetPasswordByAdmin(id, hash string, audit AuditEntry, now time.T
 	return out, err
 }
 
-// UnlockAccount lifts an account's login lock, audited. ECONFLICT when it
-// is not locked.
+// UnlockAccount clears an account's failed-login record (the login
+// throttle), audited before→after. ECONFLICT when nothing counts.
 func (s *Store) UnlockAccount(id string, audit AuditEntry, now time.Time) (out *domain.Account, err error) {
 	err = s.Update(func(tx *Tx) error {
 		a, err := tx.Account(id)
 		if err != nil {
 			return err
 		}
-		until := a.LockedUntil
-		if err := domain.Unlock(a, now); err != nil {
+		var t domain.LoginThrottle
+		if err := tx.Get(throttleKey(a.LoginName), &t); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		audit.Target = "account/" + a.ID
-		audit.Detail = domain.MaskedID(a.LoginName) + " 解除锁定（原锁定至 " + domain.FormatTime(until) + "）"
-		if until.IsZero() {
-			audit.Detail = domain.MaskedID(a.LoginName) + " 清除密码错误计数"
+		if err := domain.CheckUnlock(t, now); err != nil {
+			return err
 		}
+		if err := tx.Delete(throttleKey(a.LoginName)); err != nil {
+			return err
+		}
+		audit.Target = a.ID
+		audit.Detail = domain.MaskedID(a.LoginName) + " " + domain.ThrottleSummary(t, now) + " → 已解除"
 		out = a
-		if err := tx.AppendAudit(audit); err != nil {
-			return err
-		}
-		return tx.PutAccount(a)
+		return tx.AppendAudit(audit)
 	})
 	return out, err
 }

@@ -32,7 +32,7 @@ func TestCreateStaffAccount(t *testing.T) {
 		t.Fatalf("duplicate login: %v", err)
 	}
 	log, _ := s.AuditLog(10)
-	if len(log) != 1 || log[0].Target != "account/"+a.ID || log[0].IP != "10.0.0.1" || !strings.Contains(log[0].Detail, "湖北省财政厅") {
+	if len(log) != 1 || log[0].Target != a.ID || log[0].IP != "10.0.0.1" || !strings.Contains(log[0].Detail, "湖北省财政厅") {
 		t.Fatalf("audit %+v", log)
 	}
 }
@@ -70,7 +70,7 @@ func TestSetReviewerDisabledEndsSession(t *testing.T) {
 	if _, err := s.SetReviewerDisabled(cand.ID, true, AuditEntry{At: acctTime}, acctTime); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("candidate disabled as reviewer: %v", err)
 	}
-	page, _ := s.QueryAudit(AuditFilter{Target: "account/" + a.ID}, 10)
+	page, _ := s.QueryAudit(AuditFilter{Target: a.ID}, 10)
 	if len(page.Entries) != 3 || page.Entries[0].Detail != "SHENHE 停用 → 启用" || page.Entries[1].Detail != "SHENHE 启用 → 停用" {
 		t.Fatalf("audit %+v", page.Entries)
 	}
@@ -152,24 +152,34 @@ func TestFindAccounts(t *testing.T) {
 func TestSetPasswordByAdminAndUnlock(t *testing.T) {
 	s := openAt(t, t.TempDir())
 	a := newAccount("420102199003071234", domain.RoleCandidate)
-	a.LockedUntil = acctTime.Add(10 * time.Minute)
 	if err := s.CreateAccount(a); err != nil {
 		t.Fatal(err)
 	}
+	for range 5 {
+		if _, err := s.RecordLoginFailure(LoginFailure{Login: a.LoginName, At: acctTime}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	_ = s.SetLiveSession(a.ID, "sid")
-	got, err := s.UnlockAccount(a.ID, AuditEntry{At: acctTime, Action: "account.unlock"}, acctTime)
-	if err != nil || got.Locked(acctTime) {
-		t.Fatalf("unlock: %+v %v", got, err)
+	if _, err := s.UnlockAccount(a.ID, AuditEntry{At: acctTime, Action: "account.unlock"}, acctTime); err != nil {
+		t.Fatalf("unlock: %v", err)
+	}
+	if th, _ := s.LoginThrottle(a.LoginName); th.Failures != 0 || th.CheckLoginAttempt(acctTime) != nil {
+		t.Fatalf("still throttled: %+v", th)
 	}
 	if _, err := s.UnlockAccount(a.ID, AuditEntry{At: acctTime}, acctTime); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Fatalf("unlock twice: %v", err)
 	}
-	got, err = s.SetPasswordByAdmin(a.ID, "$argon2id$new", AuditEntry{At: acctTime, Action: "account.reset_password"}, acctTime)
+	got, err := s.SetPasswordByAdmin(a.ID, "$argon2id$new", AuditEntry{At: acctTime.Add(time.Second), Action: "account.reset_password"}, acctTime)
 	if err != nil || !got.MustChangePassword || got.PasswordHash != "$argon2id$new" {
 		t.Fatalf("reset: %+v %v", got, err)
 	}
 	if sid, _ := s.LiveSession(a.ID); sid != "" {
 		t.Fatal("session survived the reset")
+	}
+	page, _ := s.QueryAudit(AuditFilter{Target: a.ID}, 10)
+	if len(page.Entries) != 2 || !strings.Contains(page.Entries[1].Detail, "连续登录失败 5 次") {
+		t.Fatalf("audit %+v", page.Entries)
 	}
 	adm := newAccount("ADMIN", domain.RoleAdmin)
 	_ = s.CreateAccount(adm)

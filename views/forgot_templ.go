@@ -88,7 +88,7 @@ func ForgotPage(f ForgotForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = captchaField(f.CaptchaID, f.Fields["captcha"]).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = CaptchaField(f.CaptchaID, f.Fields["captcha"]).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
