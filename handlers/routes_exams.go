@@ -46,4 +46,6 @@ func (s *Server) examRoutes(app *fiber.App) {
 	admin.Post("/notices/:id", adm, limitBody(attachmentLimit), s.updateNotice)
 	admin.Post("/notices/:id/files/:blob/delete", adm, limitBody(formLimit), s.deleteNoticeFile)
 	admin.Post("/notices/:id/delete", adm, limitBody(formLimit), s.deleteNotice)
+	admin.Get("/site", adm, s.showSiteSettings)
+	admin.Post("/site", adm, limitBody(formLimit), s.saveSiteSettings)
 }

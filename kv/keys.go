@@ -24,6 +24,7 @@ package kv
 //	                                            concurrent changes to a popular position rarely conflict
 //	    unique "exam_code": <exam code> -> examID (exams.go)
 //	v1/notice/<noticeID>                        domain.Notice (JSON); attachments are blobs (notices.go)
+//	v1/site                                     domain.SiteSettings (JSON): the footer's 主办单位 and ICP 备案号 (site.go)
 //
 // Issues that add records add their keys here.
 const (
@@ -40,6 +41,7 @@ const (
 	prefixAppPos  = "v1/idx/app_by_pos/"
 	prefixAppCand = "v1/idx/app_by_cand/"
 	prefixCount   = "v1/cnt/"
+	siteKey       = "v1/site"
 )
 
 // Unique index names.
