@@ -35,6 +35,7 @@ func (s *Server) examRoutes(app *fiber.App) {
 	admin.Post("/exams/:id/positions", adm, limitBody(formLimit), s.createPosition)
 	admin.Get("/exams/:id/positions/:code/edit", adm, s.editPosition)
 	admin.Post("/exams/:id/positions/:code", adm, limitBody(formLimit), s.updatePosition)
+	admin.Get("/exams/:id/positions/:code/delete", adm, s.confirmDeletePosition)
 	admin.Post("/exams/:id/positions/:code/delete", adm, limitBody(formLimit), s.deletePosition)
 	admin.Get("/exams/:id/import", adm, s.showImport)
 	admin.Post("/exams/:id/import", adm, limitBody(importLimit), s.importPositions)
