@@ -72,11 +72,11 @@ func demoExamID(t testing.TB, srv *testServer) string {
 		t.Fatal(err)
 	}
 	for _, e := range exams {
-		if e.Name == demoExamName {
+		if e.Name == demoExamName(time.Now()) {
 			return e.ID
 		}
 	}
-	t.Fatalf("demo exam %q not seeded", demoExamName)
+	t.Fatalf("demo exam %q not seeded", demoExamName(time.Now()))
 	return ""
 }
 
@@ -203,7 +203,7 @@ func (j *journey) chooseExamAndLevel() {
 	b := j.b
 	b.submit("选择考试")
 	b.waitForURL("/exams")
-	b.assertText(demoExamName, "省直机关", "市州机关")
+	b.assertText(demoExamName(time.Now()), "省直机关", "市州机关")
 	j.page("exams")
 	b.follow(fmt.Sprintf(`[data-testid="exam-%s"] [data-testid="choose-exam"]`, j.examID))
 	b.waitForURL(j.base() + "/level")
