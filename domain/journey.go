@@ -26,6 +26,13 @@ func CandidateSituation(app *Application, exam *Exam, steps []Step, now time.Tim
 			break
 		}
 	}
+	// 退回修改: the next step is fixing what the reviewer named, which
+	// Steps shows as done-but-actionable, not as current.
+	if app != nil && app.InReturnLoop() {
+		if st := returnedStep(app.ReturnedParts, steps); st != nil {
+			s.Next = st
+		}
+	}
 	if app == nil {
 		if exam.Registration.Open(now) {
 			s.Headline = "尚未报名"
@@ -72,6 +79,31 @@ func CandidateSituation(app *Application, exam *Exam, steps []Step, now time.Tim
 		s.Detail = "报名截止时间：" + FormatTime(exam.Registration.End) + "。材料确认后才进入资格审核。"
 	}
 	return s
+}
+
+// returnedStep is the first actionable step that fixes one of the parts a
+// reviewer named (照片, a 填报信息 section, 报考职位; a new 推荐表 starts
+// with 报名信息确认).
+func returnedStep(parts []string, steps []Step) *Step {
+	want := map[string]bool{}
+	for _, p := range parts {
+		switch p {
+		case PartPhoto:
+			want[StepPhoto] = true
+		case PartPosition:
+			want[StepPosition] = true
+		case PartRecommendation:
+			want[StepConfirm] = true
+		default:
+			want[StepInfo] = true
+		}
+	}
+	for i := range steps {
+		if want[steps[i].Key] && steps[i].Actionable {
+			return &steps[i]
+		}
+	}
+	return nil
 }
 
 func reasonLine(reason string) string {

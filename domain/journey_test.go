@@ -32,6 +32,9 @@ func TestCandidateSituation(t *testing.T) {
 		{"submitted today", submitted(now.Add(-time.Hour)), waiting, "待审核，今天提交", "", ""},
 		{"returned names the parts and the deadline", &Application{State: StateReturned, ReturnedParts: []string{PartPosition}, ReviewReason: "专业不符"}, next,
 			"退回修改：请修改 " + PartTitle(PartPosition) + "，补正截止 2026-12-15 17:00", "审核意见：专业不符", StepInfo},
+		{"returned leads to the part to fix, not to 报名信息确认", &Application{State: StateReturned, ReturnedParts: []string{"education"}},
+			[]Step{{Key: StepInfo, Status: StepDone, Actionable: true}, {Key: StepConfirm, Status: StepCurrent, Actionable: true}},
+			"退回修改：请修改 学历学位，补正截止 2026-12-15 17:00", "", StepInfo},
 		{"approved points to payment", &Application{State: StateApproved}, nil, "审核通过，请按时网上缴费", "缴费时间：", ""},
 	}
 	for _, tc := range cases {

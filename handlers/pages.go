@@ -54,7 +54,7 @@ func examWindows(e *domain.Exam, now time.Time) []views.HomeWindow {
 		if k.w.Start.IsZero() {
 			continue
 		}
-		out = append(out, views.HomeWindow{Label: k.label, Dates: k.w.String(), Open: k.w.Open(now)})
+		out = append(out, views.HomeWindow{Label: k.label, Start: domain.FormatTime(k.w.Start), End: domain.FormatTime(k.w.End), Open: k.w.Open(now)})
 	}
 	return out
 }
@@ -70,7 +70,7 @@ func situation(app *domain.Application, exam *domain.Exam, hasPhoto bool, now ti
 	}
 	switch {
 	case sit.Next != nil:
-		hs.NextLabel = "下一步：" + sit.Next.Title
+		hs.NextLabel = "下一步：" + nextStepLabel(sit.Next.Key, sit.Next.Title)
 		hs.NextHref = stepHref(exam.ID, sit.Next.Key)
 	case app == nil && exam.Registration.Open(now):
 		hs.NextLabel = "下一步：选择报考层级"
@@ -80,6 +80,25 @@ func situation(app *domain.Application, exam *domain.Exam, hasPhoto bool, now ti
 		hs.NextHref = "/status"
 	}
 	return hs
+}
+
+// nextStepLabel words a step as the thing to do ("上传照片", not "照片").
+func nextStepLabel(key, title string) string {
+	switch key {
+	case domain.StepPhoto:
+		return "上传照片"
+	case domain.StepPledge:
+		return "阅读并接受报考承诺书"
+	case domain.StepInfo:
+		return "填报信息"
+	case domain.StepUpload:
+		return "上传报名推荐表"
+	case domain.StepPayment:
+		return "网上缴费"
+	case domain.StepTicket:
+		return "打印准考证"
+	}
+	return title
 }
 
 // showJourney is 报考流程 before the first application: every step ahead,
@@ -114,7 +133,7 @@ func (s *Server) showJourney(c *fiber.Ctx) error {
 	for i, st := range steps {
 		js := views.JourneyStep{Title: st.Title, Status: st.Status, Reason: st.Reason}
 		if st.Actionable {
-			js.Href, js.Action = stepHref(exam.ID, st.Key), st.Title
+			js.Href, js.Action = stepHref(exam.ID, st.Key), nextStepLabel(st.Key, st.Title)
 		}
 		p.Steps = append(p.Steps, js)
 		if i == 0 { // 照片 comes first: the exam is chosen after it
