@@ -136,6 +136,8 @@ func waited(since, now time.Time) string {
 
 // DescribeEvent words one history entry as a sentence the candidate
 // understands ("您确认了报名信息。"), instead of the internal state names.
+// The note is folded in where it adds something: the position's code, the
+// reviewer's reason.
 func DescribeEvent(h HistoryEntry) string {
 	switch h.To {
 	case StateStarted:
@@ -146,10 +148,16 @@ func DescribeEvent(h HistoryEntry) string {
 		}
 		return "您保存了填报信息。"
 	case StatePositionSelected:
-		if h.From == StatePositionSelected {
-			return "您改选了报考职位。"
+		verb := "您选择了报考职位"
+		if h.From == StatePositionSelected || h.From == StateRejected || h.From == StateReturned {
+			verb = "您改选了报考职位"
 		}
-		return "您选择了报考职位。"
+		for _, prefix := range []string{"选择职位 ", "改报职位 "} {
+			if code, ok := strings.CutPrefix(h.Note, prefix); ok {
+				return verb + " " + code + "。"
+			}
+		}
+		return verb + "。"
 	case StateConfirmed:
 		return "您确认了报名信息，报名信息不能再修改。"
 	case StateMaterialsUploaded:
@@ -162,9 +170,9 @@ func DescribeEvent(h HistoryEntry) string {
 	case StateApproved:
 		return "资格审核通过。"
 	case StateReturned:
-		return "审核员退回修改。"
+		return withReason("审核员退回修改", h.Note)
 	case StateRejected:
-		return "资格审核不通过。"
+		return withReason("资格审核不通过", h.Note)
 	case StatePaid:
 		return "网上缴费成功。"
 	case StateTicketIssued:
@@ -173,4 +181,16 @@ func DescribeEvent(h HistoryEntry) string {
 		return "成绩已公布。"
 	}
 	return h.To.Label() + "。"
+}
+
+// withReason is "what：reason。", or "what。" without a reason.
+func withReason(what, reason string) string {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return what + "。"
+	}
+	if !strings.HasSuffix(reason, "。") {
+		reason += "。"
+	}
+	return what + "：" + reason
 }

@@ -59,21 +59,27 @@ func TestCandidateSituation(t *testing.T) {
 func TestDescribeEvent(t *testing.T) {
 	cases := []struct {
 		from, to State
+		note     string
 		want     string
 	}{
-		{"", StateStarted, "您选择了报考层级，开始报名。"},
-		{StateStarted, StateInfoSaved, "您阅读并接受了报考承诺书。"},
-		{StateInfoSaved, StateInfoSaved, "您保存了填报信息。"},
-		{StateInfoSaved, StatePositionSelected, "您选择了报考职位。"},
-		{StatePositionSelected, StatePositionSelected, "您改选了报考职位。"},
-		{StatePositionSelected, StateConfirmed, "您确认了报名信息，报名信息不能再修改。"},
-		{StateMaterialsUploaded, StateMaterialsUploaded, "您更换了报名推荐表。"},
-		{StateMaterialsUploaded, StateSubmitted, "您确认提交了材料，进入资格审核。"},
-		{StateSubmitted, StateReturned, "审核员退回修改。"},
-		{StateSubmitted, StateApproved, "资格审核通过。"},
+		{"", StateStarted, "", "您选择了报考层级，开始报名。"},
+		{StateStarted, StateInfoSaved, "", "您阅读并接受了报考承诺书。"},
+		{StateInfoSaved, StateInfoSaved, "", "您保存了填报信息。"},
+		{StateInfoSaved, StatePositionSelected, "", "您选择了报考职位。"},
+		{StatePositionSelected, StatePositionSelected, "", "您改选了报考职位。"},
+		{StatePositionSelected, StateConfirmed, "", "您确认了报名信息，报名信息不能再修改。"},
+		{StateMaterialsUploaded, StateMaterialsUploaded, "", "您更换了报名推荐表。"},
+		{StateMaterialsUploaded, StateSubmitted, "", "您确认提交了材料，进入资格审核。"},
+		{StateSubmitted, StateReturned, "", "审核员退回修改。"},
+		{StateSubmitted, StateApproved, "", "资格审核通过。"},
+		{StateInfoSaved, StatePositionSelected, "选择职位 14200003", "您选择了报考职位 14200003。"},
+		{StateRejected, StatePositionSelected, "改报职位 14200005", "您改选了报考职位 14200005。"},
+		{StateSubmitted, StateReturned, "请核对毕业时间", "审核员退回修改：请核对毕业时间。"},
+		{StateSubmitted, StateRejected, "年龄不符。", "资格审核不通过：年龄不符。"},
+		{StateStarted, StateInfoSaved, "接受报考承诺书（版本 1）", "您阅读并接受了报考承诺书。"},
 	}
 	for _, tc := range cases {
-		if got := DescribeEvent(HistoryEntry{From: tc.from, To: tc.to}); got != tc.want {
+		if got := DescribeEvent(HistoryEntry{From: tc.from, To: tc.to, Note: tc.note}); got != tc.want {
 			t.Errorf("%s → %s: %q, want %q", tc.from, tc.to, got, tc.want)
 		}
 		if strings.Contains(DescribeEvent(HistoryEntry{From: tc.from, To: tc.to}), "→") {
