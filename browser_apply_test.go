@@ -201,6 +201,9 @@ func (j *journey) photo() {
 // chooseExamAndLevel: 选择考试 from the menu, the demo exam, 省直机关, 提交.
 func (j *journey) chooseExamAndLevel() {
 	b := j.b
+	if j.phone() { // on a phone the menu is folded behind 菜单
+		b.click(".nav-menu summary")
+	}
 	b.submit("选择考试")
 	b.waitForURL("/exams")
 	b.assertText(demoExamName(time.Now()), "省直机关", "市州机关")
