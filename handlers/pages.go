@@ -40,7 +40,11 @@ func (s *Server) home(c *fiber.Ctx) error {
 		}
 		p.Exams = append(p.Exams, he)
 	}
-	return s.page(c, fiber.StatusOK, "首页", "home", views.HomePage(p), nil)
+	content, err := s.withUnreadBanner(acct, views.HomePage(p))
+	if err != nil {
+		return err
+	}
+	return s.page(c, fiber.StatusOK, "首页", "home", content, nil)
 }
 
 // examWindows lists an exam's windows that are set, for the home page.

@@ -60,6 +60,7 @@ func NavFor(u *User) []NavItem {
 			{"exams", "选择考试", "/exams"},
 			{"apply", "报考流程", "/apply"},
 			{"status", "查看报考状态", "/status"},
+			{"messages", "消息", "/messages"},
 			{"pay", "网上缴费", "/pay"},
 			{"ticket", "打印准考证", "/ticket"},
 			{"scores", "成绩查询", "/scores"},
