@@ -59,6 +59,7 @@ func TestBrowserMenusPhone(t *testing.T) {
 	srv := startServer(t)
 	for _, role := range uxRoles() {
 		t.Run(role.name, func(t *testing.T) {
+			resetShots(t)
 			b := newTab(t, srv, withPhone())
 			role.login(b)
 			b.open("/")
@@ -111,6 +112,7 @@ func TestBrowserMenusDesktop(t *testing.T) {
 	srv := startServer(t)
 	for _, role := range uxRoles() {
 		t.Run(role.name, func(t *testing.T) {
+			resetShots(t)
 			b := newTab(t, srv, withViewport(1366, 900, false))
 			role.login(b)
 			b.open("/")
@@ -142,6 +144,7 @@ func TestBrowserHomeNextStep(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.role.name, func(t *testing.T) {
+			resetShots(t)
 			b := newTab(t, srv, withPhone())
 			tc.role.login(b)
 			b.open("/")
