@@ -52,6 +52,7 @@ type Store struct {
 	log       *slog.Logger
 	cancel    context.CancelFunc
 	gcDone    chan struct{}
+	site      atomic.Pointer[domain.SiteSettings] // footer settings, read on every page (site.go)
 	// garbage counts the bytes of blobs deleted since the last forced
 	// memtable flush; gcNudge asks the GC loop to run early (bulk deletes).
 	garbage atomic.Int64
