@@ -162,6 +162,9 @@ func (s *Store) noteDeleted(n int) {
 // reclaim (tests and tools; the store runs it on its own schedule).
 func (s *Store) CollectGarbage() {
 	if !s.db.Opts().InMemory {
+		// Flush whatever the counter says: the background loop may just
+		// have reset it while deletes were still being committed.
+		s.garbage.Store(gcFlushBytes)
 		s.collect(context.Background())
 	}
 }
