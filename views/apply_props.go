@@ -389,5 +389,46 @@ func splitLines(s string) []string {
 // PickURL is the 点击选择 link of a position: the page with the position
 // shown for 保存, keeping the search.
 func PickURL(examID, code string, query [][2]string) string {
-	return BuildURL("/apply/"+examID+"/position", query, [][2]string{{"code", code}})
+	return BuildURL(ApplyPaths(examID).Position(), query, [][2]string{{"code", code}})
 }
+
+// ApplyPaths are the URLs of one exam's application flow, in one place
+// for routes (ApplyPaths(":exam") gives the patterns), handlers and
+// templates.
+type ApplyPaths string
+
+// Flow is the 报考流程 page.
+func (p ApplyPaths) Flow() string { return "/apply/" + string(p) }
+
+// Level is 选择报考层级.
+func (p ApplyPaths) Level() string { return p.Flow() + "/level" }
+
+// Pledge is 报考承诺书.
+func (p ApplyPaths) Pledge() string { return p.Flow() + "/pledge" }
+
+// Form is 填报信息.
+func (p ApplyPaths) Form() string { return p.Flow() + "/form" }
+
+// Position is 选择职位.
+func (p ApplyPaths) Position() string { return p.Flow() + "/position" }
+
+// Confirm is 报名信息确认.
+func (p ApplyPaths) Confirm() string { return p.Flow() + "/confirm" }
+
+// Recommendation is the printable 报名推荐表.
+func (p ApplyPaths) Recommendation() string { return p.Flow() + "/recommendation" }
+
+// RecommendationPDF is the generated 报名推荐表 PDF.
+func (p ApplyPaths) RecommendationPDF() string { return p.Flow() + "/recommendation.pdf" }
+
+// Materials is 材料上传 (GET the page, POST an upload).
+func (p ApplyPaths) Materials() string { return p.Flow() + "/materials" }
+
+// MaterialsConfirm is 材料确认.
+func (p ApplyPaths) MaterialsConfirm() string { return p.Flow() + "/materials/confirm" }
+
+// UploadedPDF is the uploaded, signed 推荐表.
+func (p ApplyPaths) UploadedPDF() string { return p.Flow() + "/materials.pdf" }
+
+// Photo is the photo frozen into the application.
+func (p ApplyPaths) Photo() string { return p.Flow() + "/photo.jpg" }
