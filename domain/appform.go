@@ -2,8 +2,8 @@ package domain
 
 import (
 	"reflect"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"

@@ -20,7 +20,11 @@ func (s *Server) showForm(c *fiber.Ctx) error {
 	if ac.app.State == domain.StateStarted {
 		return s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Pledge(), "info", "请先阅读并接受报考承诺书。")
 	}
-	p, err := s.formProps(c, ac, ac.app.Form)
+	form := ac.app.Form
+	if form.Phone == "" && ac.app.State.Editable() {
+		form.Phone = ac.acct.Phone // the registration's number, until the candidate saves another
+	}
+	p, err := s.formProps(c, ac, form)
 	if err != nil {
 		return err
 	}

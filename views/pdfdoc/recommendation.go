@@ -240,6 +240,20 @@ func (f *form) front(d RecommendationData) {
 		edu("全日制教育", fm.FullTimeEducation, fm.FullTimeDegree, fm.FullTimeSchool, fm.FullTimeMajor, fm.FullTimeGradDate),
 		edu("在职教育", fm.PartTimeEducation, fm.PartTimeDegree, fm.PartTimeSchool, fm.PartTimeMajor, ""))
 
+	// Fields of domain.FormFields this layout does not place (a field added
+	// to the form later) follow as label/value rows, so nothing typed is
+	// missing from the 推荐表.
+	for _, fd := range domain.FormFields {
+		if placedFields[fd.Name] {
+			continue
+		}
+		v := fm.Value(fd.Name)
+		if fd.Unit != "" && v != "" {
+			v += " " + fd.Unit
+		}
+		f.row(x, fixedRowMinH, lbl(labelW, fd.Label), txt(tableW-labelW, v))
+	}
+
 	p := d.Position
 	f.spanned(x, "报考职位", fixedRowMinH,
 		[]cell{lbl(20, "报考层级"), val(50, d.LevelName), lbl(20, "职位代码"), val(tableW-labelW-90, p.Code)},
@@ -249,6 +263,19 @@ func (f *form) front(d RecommendationData) {
 	f.textBlock(x, "奖惩情况", fm.Rewards, 14)
 	f.textBlock(x, "近三年年度考核结果", fm.Appraisals, 10)
 	f.family(x, fm.Family)
+}
+
+// placedFields are the 填报信息 fields front draws in their places on the
+// official table.
+var placedFields = map[string]bool{
+	"ethnicity": true, "native_place": true, "birth_place": true, "political": true, "party_join_date": true,
+	"health": true, "work_start_date": true, "civil_servant_date": true, "grassroots_years": true, "phone": true,
+	"employer": true, "rank": true, "rank_date": true,
+	"ft_education": true, "ft_degree": true, "ft_school": true, "ft_major": true, "ft_grad_date": true,
+	"pt_education": true, "pt_degree": true, "pt_school": true, "pt_major": true,
+	"resume": true, "rewards": true, "appraisals": true, "family": true,
+	// 通讯地址 is not on the official table: the employer forwards the form.
+	"address": true,
 }
 
 // spanned draws rows that share one left label cell (labelW wide).
