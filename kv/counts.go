@@ -131,17 +131,6 @@ func (tx *Tx) addCountShard(examID, code string, shard int, d domain.PositionCou
 	return nil
 }
 
-// Counts returns the counts of every position of an exam that has any.
-func (s *Store) Counts(examID string) map[string]domain.PositionCounts {
-	s.counts.mu.RLock()
-	defer s.counts.mu.RUnlock()
-	out := make(map[string]domain.PositionCounts, len(s.counts.byExam[examID]))
-	for k, v := range s.counts.byExam[examID] {
-		out[k] = v
-	}
-	return out
-}
-
 // CountsView returns the counts of an exam's positions as a map shared with
 // other readers: callers must not modify it. It is copied once per change
 // of the counts rather than once per request.

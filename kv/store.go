@@ -192,15 +192,6 @@ func (tx *Tx) Get(key string, v any) error {
 	return nil
 }
 
-// Exists reports whether key is present.
-func (tx *Tx) Exists(key string) (bool, error) {
-	_, err := tx.txn.Get([]byte(key))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // PutRaw stores b at key.
 func (tx *Tx) PutRaw(key string, b []byte) error {
 	return tx.txn.Set([]byte(key), b)
@@ -320,19 +311,6 @@ func (tx *Tx) ReleaseUnique(index, value, owner string) error {
 		return nil
 	}
 	return tx.Delete(key)
-}
-
-// NextSeq increments and returns the named sequence inside the transaction.
-// It is a single hot key: use it for rare events (seat numbers, exam codes),
-// not for every request.
-func (tx *Tx) NextSeq(name string) (uint64, error) {
-	key := seqKey(name)
-	var n uint64
-	if err := tx.Get(key, &n); err != nil && !errors.Is(err, ErrNotFound) {
-		return 0, err
-	}
-	n++
-	return n, tx.Put(key, n)
 }
 
 // NewID returns a new record id: 12 hex digits of milliseconds then 8 random
