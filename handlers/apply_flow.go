@@ -78,20 +78,20 @@ func (s *Server) showFlow(c *fiber.Ctx) error {
 
 // stepHref is where each step of the 报考流程 page leads.
 func stepHref(examID, key string) string {
-	base := views.ApplyPaths(examID).Flow()
+	p := views.ApplyPaths(examID)
 	switch key {
 	case domain.StepPhoto:
 		return "/photo"
 	case domain.StepPledge:
-		return base + "/pledge"
+		return p.Pledge()
 	case domain.StepInfo:
-		return base + "/form"
+		return p.Form()
 	case domain.StepPosition:
-		return base + "/position"
+		return p.Position()
 	case domain.StepConfirm:
-		return base + "/confirm"
+		return p.Confirm()
 	case domain.StepUpload, domain.StepConfirmMaterials:
-		return base + "/materials"
+		return p.Materials()
 	case domain.StepReview:
 		return "/status"
 	case domain.StepPayment:
