@@ -379,3 +379,19 @@ func CanReview(acct *Account, p *Position) bool {
 	}
 	return false
 }
+
+// CountsOf is what one application in state s adds to its position's
+// 报名人数统计: 待审核 while submitted, 审核通过 from approval on, 已缴费
+// from payment on. Earlier states (a draft, a confirmation without
+// materials) and returned or rejected ones count nowhere.
+func CountsOf(s State) PositionCounts {
+	switch s {
+	case StateSubmitted:
+		return PositionCounts{Submitted: 1}
+	case StateApproved:
+		return PositionCounts{Approved: 1}
+	case StatePaid, StateTicketIssued, StateScored:
+		return PositionCounts{Approved: 1, Paid: 1}
+	}
+	return PositionCounts{}
+}

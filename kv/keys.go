@@ -16,7 +16,7 @@ package kv
 //	v1/pos/<examID>/<positionCode>              domain.Position
 //	v1/app/<applicationID>                      domain.Application
 //	    unique "app_cand_exam": <candidateID>/<examID> -> applicationID (one application per candidate per exam)
-//	v1/photo_pending/<accountID>                kv.PendingPhoto (JSON): a normalised photo shown before 保存图片 (apply.go)
+//	v1/photo_pending/<accountID>                kv.PendingPhoto (JSON): a normalised photo shown before 保存图片
 //	v1/idx/app_by_pos/<examID>/<code>/<appID>   raw state; applications of a position (reviewers, rebuild, delete guard)
 //	v1/idx/app_by_cand/<candidateID>/<appID>    empty; a candidate's applications
 //	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so
@@ -38,12 +38,17 @@ const (
 	prefixAppPos  = "v1/idx/app_by_pos/"
 	prefixAppCand = "v1/idx/app_by_cand/"
 	prefixCount   = "v1/cnt/"
+	prefixNotice  = "v1/notice/"
+	// prefixPhotoPending holds one normalised photo per account between
+	// upload and 保存图片.
+	prefixPhotoPending = "v1/photo_pending/"
 )
 
 // Unique index names.
 const (
 	UniqueLogin         = "login"
 	UniqueCandidateExam = "app_cand_exam"
+	UniqueExamCode      = "exam_code" // exam codes
 )
 
 func accountKey(id string) string               { return prefixAccount + id }
@@ -62,6 +67,8 @@ func appByPosKey(examID, code, appID string) string {
 }
 func appByCandPrefix(candID string) string     { return prefixAppCand + candID + "/" }
 func appByCandKey(candID, appID string) string { return appByCandPrefix(candID) + appID }
+func noticeKey(id string) string               { return prefixNotice + id }
+func photoPendingKey(accountID string) string  { return prefixPhotoPending + accountID }
 func countPrefix(examID string) string         { return prefixCount + examID + "/" }
 func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)
