@@ -2,7 +2,8 @@ package domain
 
 import "time"
 
-// State is where an application stands; see DESIGN.md "Application states".
+// State is where an application stands; statemachine.go says which action
+// leads from which state to which.
 type State string
 
 // Application states.

@@ -15,7 +15,8 @@ const RoleSystem Role = "system"
 // goes through CheckTransition with one of these.
 type Action string
 
-// Actions of the application state machine (DESIGN.md "Application states").
+// Actions of the application state machine; the states are in application.go,
+// the rules in the rules table below.
 const (
 	ActionAcceptPledge     Action = "accept_pledge"     // 接受报考承诺书: started → info_saved
 	ActionSaveInfo         Action = "save_info"         // 保存填报信息: state unchanged

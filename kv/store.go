@@ -50,7 +50,7 @@ type Store struct {
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
-// machine (2 cores, a few hundred MB for the store): see ../shared/FACTS.md.
+// machine (2 cores, a few hundred MB for the store).
 func Open(o Options) (*Store, error) {
 	logger := o.Logger
 	if logger == nil {
