@@ -38,37 +38,9 @@ type Account struct {
 	BirthDate    string    `json:"birth_date,omitempty"`  // YYYY-MM-DD, derived from the ID number
 	Sex          string    `json:"sex,omitempty"`         // 男 / 女, derived from the ID number
 	Departments  []string  `json:"departments,omitempty"` // reviewer: 遴选机关 they review
-	FailedLogins int       `json:"failed_logins"`
-	LockedUntil  time.Time `json:"locked_until"`
-	PhotoID      string    `json:"photo_id,omitempty"` // blob id of the normalised photo; empty until uploaded
+	PhotoID      string    `json:"photo_id,omitempty"`    // blob id of the normalised photo; empty until uploaded
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
-}
-
-// Login lock policy: after MaxFailedLogins wrong passwords in a row the
-// account is locked for LockDuration.
-const (
-	MaxFailedLogins = 5
-	LockDuration    = 15 * time.Minute
-)
-
-// Locked reports whether the account is locked at now.
-func (a *Account) Locked(now time.Time) bool { return now.Before(a.LockedUntil) }
-
-// RecordFailedLogin counts a wrong password and locks the account when the
-// count reaches MaxFailedLogins.
-func (a *Account) RecordFailedLogin(now time.Time) {
-	a.FailedLogins++
-	if a.FailedLogins >= MaxFailedLogins {
-		a.LockedUntil = now.Add(LockDuration)
-		a.FailedLogins = 0
-	}
-}
-
-// RecordLogin clears the failure count after a successful login.
-func (a *Account) RecordLogin() {
-	a.FailedLogins = 0
-	a.LockedUntil = time.Time{}
 }
 
 // MaskedID shows the first 6 and last 4 characters of an ID number, as lists must.

@@ -227,7 +227,7 @@ func (s *Server) acceptPledge(c *fiber.Ctx) error {
 	if verr != nil {
 		version = -1
 	}
-	_, err = s.store.AcceptPledge(s.act(c, ac), version, c.IP())
+	_, err = s.store.AcceptPledge(s.act(c, ac), version, s.clientIP(c))
 	switch {
 	case err == nil:
 		return s.redirect(c, views.ApplyPaths(ac.exam.ID).Form())

@@ -11,14 +11,16 @@ const formLimit = 1 << 20
 
 // routes lists every route in one place, so a URL leads straight to its handler.
 func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
-	app.Use(bodyGuard, recovery(), securityHeaders)
+	app.Use(s.securityHeaders, bodyGuard, recovery())
 
 	app.Get("/static/:name", serveStatic)
 	app.Get("/healthz", s.healthz)
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
 	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF)
-	app.Get("/captcha/:file", s.captchaImage)
+	captchas := s.captchaLimiter(storage)
+	app.Get("/captcha/refresh", captchas, s.refreshCaptcha)
+	app.Get("/captcha/:file", captchas, s.captchaImage)
 
 	app.Get("/", s.home)
 	app.Get("/help", s.help)

@@ -23,22 +23,29 @@ package kv
 //	                                            concurrent changes to a popular position rarely conflict
 //	    unique "exam_code": <exam code> -> examID (exams.go)
 //	v1/notice/<noticeID>                        domain.Notice (JSON); attachments are blobs (notices.go)
+//	v1/throttle/<login name>                    domain.LoginThrottle (JSON), with a TTL of LoginFailureMemory;
+//	                                            kept for unknown names too, so they answer like real ones
+//	v1/secret/<name>                            32 random bytes made on first use (captcha and form-token keys)
+//	v1/once/<kind>/<id>                         empty, with a TTL: a single-use token already spent (captcha)
 //
 // Issues that add records add their keys here.
 const (
-	prefixAccount = "v1/acct/"
-	prefixUnique  = "v1/uniq/"
-	prefixSession = "v1/sess/"
-	prefixBlob    = "v1/blob/"
-	prefixRole    = "v1/role/"
-	prefixAudit   = "v1/audit/"
-	prefixExam    = "v1/exam/"
-	prefixPos     = "v1/pos/"
-	prefixApp     = "v1/app/"
-	prefixAppPos  = "v1/idx/app_by_pos/"
-	prefixAppCand = "v1/idx/app_by_cand/"
-	prefixCount   = "v1/cnt/"
-	prefixNotice  = "v1/notice/"
+	prefixAccount  = "v1/acct/"
+	prefixUnique   = "v1/uniq/"
+	prefixSession  = "v1/sess/"
+	prefixBlob     = "v1/blob/"
+	prefixRole     = "v1/role/"
+	prefixAudit    = "v1/audit/"
+	prefixExam     = "v1/exam/"
+	prefixPos      = "v1/pos/"
+	prefixApp      = "v1/app/"
+	prefixAppPos   = "v1/idx/app_by_pos/"
+	prefixAppCand  = "v1/idx/app_by_cand/"
+	prefixCount    = "v1/cnt/"
+	prefixThrottle = "v1/throttle/"
+	prefixSecret   = "v1/secret/"
+	prefixOnce     = "v1/once/"
+	prefixNotice   = "v1/notice/"
 	// prefixPhotoPending holds one normalised photo per account between
 	// upload and 保存图片.
 	prefixPhotoPending = "v1/photo_pending/"
@@ -73,5 +80,9 @@ func countPrefix(examID string) string         { return prefixCount + examID + "
 func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)
 }
+
+func throttleKey(login string) string { return prefixThrottle + login }
+func secretKey(name string) string    { return prefixSecret + name }
+func onceKey(kind, id string) string  { return prefixOnce + kind + "/" + id }
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }

@@ -192,6 +192,24 @@ func (tx *Tx) Get(key string, v any) error {
 	return nil
 }
 
+// Exists reports whether key is present.
+func (tx *Tx) Exists(key string) (bool, error) {
+	_, err := tx.txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// KeyCount counts the keys under prefix ("" for all): what a request
+// stored, for tests that bound it and for an operator's check of a copy.
+func (s *Store) KeyCount(prefix string) (n int, err error) {
+	err = s.View(func(tx *Tx) error {
+		return tx.Scan(prefix, ScanOptions{KeysOnly: true}, func(string, []byte) error { n++; return nil })
+	})
+	return n, err
+}
+
 // PutRaw stores b at key.
 func (tx *Tx) PutRaw(key string, b []byte) error {
 	return tx.txn.Set([]byte(key), b)
