@@ -107,13 +107,15 @@ func (ac *applyCtx) levelName() string {
 	return ac.app.LevelCode
 }
 
-// hidden builds the hidden fields of an application form.
+// hidden builds the hidden fields of an application form and puts the
+// CSRF token where the form components read it (the request's context).
 func (s *Server) hidden(c *fiber.Ctx, ac *applyCtx) (views.ApplyHidden, error) {
 	tok, err := s.csrfToken(c)
 	if err != nil {
 		return views.ApplyHidden{}, err
 	}
-	h := views.ApplyHidden{CSRF: tok, Account: ac.acct.ID}
+	c.SetUserContext(views.WithCSRF(c.UserContext(), tok))
+	h := views.ApplyHidden{Account: ac.acct.ID}
 	if ac.app != nil {
 		h.Version = ac.app.Version
 	}

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -11,9 +12,21 @@ import (
 // token: the account it was rendered for and the application version, so
 // a form from another login or a stale tab is refused.
 type ApplyHidden struct {
-	CSRF    string
 	Account string
 	Version int
+}
+
+type csrfKey struct{}
+
+// WithCSRF returns ctx carrying the request's CSRF token: form components
+// read it from there instead of every props struct copying it.
+func WithCSRF(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, csrfKey{}, token)
+}
+
+func csrfOf(ctx context.Context) string {
+	tok, _ := ctx.Value(csrfKey{}).(string)
+	return tok
 }
 
 // ApplyExamItem is one exam on the 选择考试 page.
