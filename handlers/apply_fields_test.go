@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"examreg/domain"
 )
 
@@ -152,4 +154,64 @@ func pdfTextOf(t *testing.T, pdf []byte) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out)
+}
+
+// Issue 10 items 8 and 13: 联系电话 starts as the registration's number;
+// once 报名信息确认 is done the form is shown read-only (every control
+// disabled, no save), and a refused long form names the wrong fields at
+// the top with links to them.
+func TestFormPrefillReadOnlyAndErrorLinks(t *testing.T) {
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	c := ts.client()
+	login := newCandidate(t, c)
+	savePhotoStep(t, c)
+	levelStep(t, c, fxLevel)
+	pledgeStep(t, c)
+
+	acct, err := ts.store.AccountByLogin(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Get(base + "/form")
+	if got, _ := r.Doc().Find(`input[name="phone"]`).Attr("value"); got == "" || got != acct.Phone {
+		t.Errorf("联系电话 prefilled with %q, want the registration's %q", got, acct.Phone)
+	}
+
+	r = formStep(t, c, merge(validForm(), url.Values{"civil_servant_date": {"2009-01"}, "ft_school": {""}, "family.0.name": {"李1"}}))
+	wantStatus(t, r, 422, "bad form")
+	links := r.Doc().Find(`[data-testid="form-error-links"] a`)
+	hrefs := map[string]bool{}
+	links.Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		hrefs[href] = true
+		if r.Doc().Find(`[id="` + strings.TrimPrefix(href, "#") + `"]`).Length() != 1 {
+			t.Errorf("link %s leads nowhere", href)
+		}
+	})
+	for _, want := range []string{"#f-civil_servant_date", "#f-family.0.name"} {
+		if !hrefs[want] {
+			t.Errorf("top error does not link %s: %v", want, hrefs)
+		}
+	}
+	if !strings.Contains(r.TestID("form-error-links"), "公务员登记时间") {
+		t.Errorf("top error does not name 公务员登记时间: %q", r.TestID("form-error-links"))
+	}
+
+	wantRedirect(t, formStep(t, c, validForm()), base, "保存")
+	wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
+	first, _ := confirmStep(t, c)
+	wantRedirect(t, first, base, "报名信息确认")
+	r = c.Get(base + "/form")
+	wantStatus(t, r, 200, "form after confirm")
+	controls := r.Doc().Find(`#app-form input:not([type="hidden"]), #app-form select, #app-form textarea, #app-form button`)
+	if controls.Length() == 0 {
+		t.Fatal("no controls on the form")
+	}
+	controls.Each(func(_ int, s *goquery.Selection) {
+		if _, disabled := s.Attr("disabled"); !disabled {
+			name, _ := s.Attr("name")
+			t.Errorf("control %s is editable after 报名信息确认", name)
+		}
+	})
 }
