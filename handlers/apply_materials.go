@@ -122,6 +122,8 @@ func (s *Server) showRecommendation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p.FullID = ac.acct.LoginName
+	noStore(c) // the full ID number
 	return s.page(c, fiber.StatusOK, "报名推荐表", "apply", views.ApplyRecommendationPage(p), nil)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"examreg/domain"
+	"examreg/views/pdfdoc"
 )
 
 // ApplyHidden is what every application form carries besides the CSRF
@@ -243,6 +244,7 @@ type ApplyConfirmProps struct {
 	LevelName string
 	Name      string
 	IDNumber  string // masked
+	FullID    string // in full, only on the printable 推荐表 (it goes to the candidate's own employer)
 	Sex       string
 	BirthDate string
 	Phone     string
@@ -453,3 +455,21 @@ func (p ApplyPaths) UploadedPDF() string { return p.Flow() + "/materials.pdf" }
 
 // Photo is the photo frozen into the application.
 func (p ApplyPaths) Photo() string { return p.Flow() + "/photo.jpg" }
+
+// withDate is text followed by "（YYYY.MM note）" when date is set, as the
+// 推荐表 writes 现职级 and 毕业院校.
+func withDate(text, date, note string) string {
+	text = strings.TrimSpace(text)
+	if date == "" {
+		return text
+	}
+	return text + "（" + pdfdoc.YearMonth(date) + note + "）"
+}
+
+// withUnit is a value with its unit ("5 年"), nothing when empty.
+func withUnit(v, unit string) string {
+	if v == "" || unit == "" {
+		return v
+	}
+	return v + " " + unit
+}

@@ -265,6 +265,17 @@ func (f *form) front(d RecommendationData) {
 	f.family(x, fm.Family)
 }
 
+// Placed reports whether the official table has a place of its own for
+// the 填报信息 field name; the others follow as rows of their own (in the
+// PDF and on the printable page alike).
+func Placed(name string) bool { return placedFields[name] }
+
+// The fixed texts of the official table, shared with the printable page.
+const (
+	EmployerOpinionNote = "（对考生政治素质、工作实绩、廉洁自律及是否符合报考条件等情况的意见）"
+	Declaration         = "本人承诺：以上填写的信息及提交的材料真实、准确、完整，符合报考条件。如有弄虚作假或不符合报考条件的情况，本人自愿承担取消遴选资格等一切后果。"
+)
+
 // placedFields are the 填报信息 fields front draws in their places on the
 // official table.
 var placedFields = map[string]bool{
@@ -408,14 +419,14 @@ func (f *form) back() {
 		f.pdf.CellFormat(60, 6, "年　　　月　　　日", "", 0, "C", false, 0, "")
 		f.y += h
 	}
-	opinion("所在单位意见", "（对考生政治素质、工作实绩、廉洁自律及是否符合报考条件等情况的意见）", 95)
+	opinion("所在单位意见", EmployerOpinionNote, 95)
 	opinion("任免机关意见", "", 90)
 
 	h := 44.0
 	f.box(x, f.y, labelW, h, f.wrap("本人声明", 5), "C")
 	f.pdf.Rect(x+labelW, f.y, tableW-labelW, h, "D")
 	f.pdf.SetXY(x+labelW+4, f.y+5)
-	f.pdf.MultiCell(tableW-labelW-8, lineH+0.6, "本人承诺：以上填写的信息及提交的材料真实、准确、完整，符合报考条件。如有弄虚作假或不符合报考条件的情况，本人自愿承担取消遴选资格等一切后果。", "", "L", false)
+	f.pdf.MultiCell(tableW-labelW-8, lineH+0.6, Declaration, "", "L", false)
 	f.pdf.SetXY(x+tableW-118, f.y+h-12)
 	f.pdf.CellFormat(110, 6, "本人签名：　　　　　　　　　　年　　　月　　　日", "", 0, "R", false, 0, "")
 	f.y += h
@@ -549,8 +560,10 @@ func clean(s string) string {
 	}, strings.TrimSpace(s))
 }
 
-// yearMonth shows a YYYY-MM-DD or YYYY-MM date as YYYY.MM, the usual form
+// YearMonth shows a YYYY-MM-DD or YYYY-MM date as YYYY.MM, the usual form
 // on cadre forms; anything else is shown as typed.
+func YearMonth(s string) string { return yearMonth(s) }
+
 func yearMonth(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) >= 7 && s[4] == '-' {
