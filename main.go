@@ -81,6 +81,7 @@ func serve(args []string, logger *slog.Logger) error {
 	captchaRate := fs.Int("captcha-rate-limit", envInt("EXAMREG_CAPTCHA_RATE_LIMIT", 60), "captcha images allowed per client IP per minute (EXAMREG_CAPTCHA_RATE_LIMIT)")
 	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header the reverse proxy appends the client IP to, e.g. X-Forwarded-For; its rightmost address not in -trusted-proxies is the client (EXAMREG_PROXY_HEADER)")
 	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses or CIDR ranges whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
+	notifyCfg := addNotifyFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,11 +96,22 @@ func serve(args []string, logger *slog.Logger) error {
 	fiberStorage := kv.OpenFiberStorage(*dataDir)
 	defer fiberStorage.Close()
 
+	if err := store.EnsureAccountIndexes(); err != nil {
+		return err
+	}
 	if *demo {
 		if err := seedDemo(store, time.Now(), os.Stdout); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		if err := seedDemoReviewers(store, time.Now(), os.Stdout); err != nil {
+			return fmt.Errorf("seed demo reviewers: %w", err)
+		}
 	}
+	sender, err := notifyCfg.sender(store, *demo)
+	if err != nil {
+		return err
+	}
+	defer startDispatcher(store, sender, logger)()
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
 		Store:            store,
@@ -112,6 +124,7 @@ func serve(args []string, logger *slog.Logger) error {
 		ProxyHeader:      *proxyHeader,
 		TrustedProxies:   splitList(*trusted),
 		CaptchaRateLimit: *captchaRate,
+		DemoOutbox:       *demo,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -238,8 +238,12 @@ func (s *Server) exportPositions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data, err := sheet.EncodePositions(s.store.PositionList(e.ID), e)
+	list := s.store.PositionList(e.ID)
+	data, err := sheet.EncodePositions(list, e)
 	if err != nil {
+		return err
+	}
+	if err := s.store.AppendAudit(withTarget(s.staffAudit(c, "position.export", itoa(len(list))+" 个职位"), e.ID)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, xlsxType)

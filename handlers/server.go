@@ -41,6 +41,9 @@ type Config struct {
 	// CaptchaRateLimit is the number of captcha images one client IP may
 	// fetch per minute; 0 means the default (60).
 	CaptchaRateLimit int
+	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
+	// /admin/outbox shows them (-demo).
+	DemoOutbox bool
 }
 
 // Server holds what the handlers share.
@@ -66,6 +69,8 @@ type Server struct {
 	proxyHeader  string
 	trusted      []netip.Prefix
 	captchaLimit int
+	// demoOutbox: /admin/outbox shows the demo sender's messages.
+	demoOutbox bool
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -100,6 +105,7 @@ func New(cfg Config) *fiber.App {
 		proxyHeader:  cfg.ProxyHeader,
 		trusted:      parseTrusted(cfg.TrustedProxies),
 		captchaLimit: cfg.CaptchaRateLimit,
+		demoOutbox:   cfg.DemoOutbox,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

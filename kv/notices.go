@@ -65,6 +65,11 @@ func (s *Store) SaveNotice(n *domain.Notice, files []NewAttachment, audit AuditE
 			return err
 		}
 		audit.Target = n.ID
+		old, err := tx.Notice(n.ID)
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+		audit.Detail = withChanges(audit.Detail, AuditChanges(old, &out, "created_at", "updated_at"))
 		if err := tx.AppendAudit(audit); err != nil {
 			return err
 		}
