@@ -61,13 +61,10 @@ func installExam(t testing.TB, store *kv.Store) *domain.Exam {
 	return e
 }
 
-// storeExam saves exam and its positions the way the administrator's pages do.
+// storeExam saves exam and its positions as fixed data (no audit entry).
 func storeExam(t testing.TB, store *kv.Store, e *domain.Exam, positions []domain.Position) {
 	t.Helper()
-	if err := store.SaveExam(e, kv.AuditEntry{Action: "exam.create"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.ImportPositions(e.ID, positions, kv.AuditEntry{Action: "positions.import"}); err != nil {
+	if err := store.SeedExam(e, positions); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -86,3 +86,22 @@ func (s *Store) SaveExam(e *domain.Exam, audit AuditEntry) error {
 		return tx.PutExam(e)
 	})
 }
+
+// SeedExam writes an exam and its positions in one transaction without an
+// audit entry: fixed data set up outside any person's action (fixtures of
+// tests, a seed). Staff edits go through SaveExam and ImportPositions.
+func (s *Store) SeedExam(e *domain.Exam, positions []domain.Position) error {
+	return s.Update(func(tx *Tx) error {
+		if err := tx.PutExam(e); err != nil {
+			return err
+		}
+		for i := range positions {
+			p := positions[i]
+			p.ExamID = e.ID
+			if err := tx.PutPosition(&p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
