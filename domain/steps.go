@@ -59,7 +59,7 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 	st := a.State
 	started := app != nil && st.stage() >= 0
 	editable := st.Editable()
-	regErr := CheckWindow(exam, WindowRegistration, now)
+	regErr := CandidateWindow(app, exam, now)
 	lockedMsg := "报名信息已确认，不能再修改。"
 	if st.Final() {
 		lockedMsg = "资格审查已通过，报名信息不能再修改。"

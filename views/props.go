@@ -75,6 +75,7 @@ func NavFor(u *User) []NavItem {
 			{"home", "首页", "/"},
 			{"admin", "考试管理", "/admin/exams"},
 			{"admin-notices", "公告管理", "/admin/notices"},
+			{"admin-review", "审核进度", "/admin/review"},
 			{"admin-accounts", "账号管理", "/admin/accounts"},
 			{"stats", "报名人数统计", "/stats"},
 			{"help", "报考须知", "/help"},
