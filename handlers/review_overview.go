@@ -48,3 +48,25 @@ func (s *Server) reviewOverview(c *fiber.Ctx) error {
 	}
 	return s.page(c, fiber.StatusOK, "审核进度", "admin-review", views.ReviewOverviewPage(p), nil)
 }
+
+// correctionNotices are the home page's lines for a candidate whose
+// application was returned: what to fix and by when (补正截止).
+func (s *Server) correctionNotices(candidateID string) ([]string, error) {
+	apps, err := s.store.ApplicationsOfCandidate(candidateID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []string
+	for _, a := range apps {
+		if domain.ReviewBucket(a) != domain.StateReturned || a.CorrectionDeadline.IsZero() {
+			continue
+		}
+		if domain.CorrectionOverdue(a, now) {
+			out = append(out, "您的报名已被退回修改，补正截止时间 "+domain.FormatTime(a.CorrectionDeadline)+" 已过（逾期未补正）。")
+			continue
+		}
+		out = append(out, "您的报名已被退回修改，请在 "+domain.FormatTime(a.CorrectionDeadline)+"（补正截止）前修改并重新提交。")
+	}
+	return out, nil
+}
