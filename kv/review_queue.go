@@ -128,12 +128,7 @@ func (tx *Tx) indexReview(old, a *domain.Application) error {
 		}
 	}
 	if after.key != "" {
-		acct, err := tx.Account(a.CandidateID)
-		if err != nil {
-			return err
-		}
-		after.val.Position, after.val.Name, after.val.IDNumber = a.PositionCode, acct.Name, acct.LoginName
-		if err := tx.Put(after.key, after.val); err != nil {
+		if err := tx.putReviewEntry(a, after); err != nil {
 			return err
 		}
 	}
@@ -142,6 +137,21 @@ func (tx *Tx) indexReview(old, a *domain.Application) error {
 		s.queue.move(examID, before, after)
 	})
 	return nil
+}
+
+// putReviewEntry writes a queue entry with the candidate's name and ID
+// number (blank when the account is gone: the entry still lists it).
+func (tx *Tx) putReviewEntry(a *domain.Application, e reviewEntry) error {
+	e.val.Position = a.PositionCode
+	acct, err := tx.Account(a.CandidateID)
+	switch domain.ErrorCode(err) {
+	case "":
+		e.val.Name, e.val.IDNumber = acct.Name, acct.LoginName
+	case domain.ENOTFOUND:
+	default:
+		return err
+	}
+	return tx.Put(e.key, e.val)
 }
 
 // queueCache holds the queue sizes per exam, department, position and
@@ -240,12 +250,7 @@ func (s *Store) buildReviewQueue() error {
 				if err != nil || e.key == "" {
 					return err
 				}
-				acct, err := tx.Account(a.CandidateID)
-				if err != nil {
-					return err
-				}
-				e.val.Position, e.val.Name, e.val.IDNumber = a.PositionCode, acct.Name, acct.LoginName
-				if err := tx.Put(e.key, e.val); err != nil {
+				if err := tx.putReviewEntry(a, e); err != nil {
 					return err
 				}
 			}
