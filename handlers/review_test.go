@@ -259,9 +259,8 @@ func TestReviewReturnAfterRegistrationClosed(t *testing.T) {
 	// Other candidates stay closed out.
 	other := ts.client()
 	newCandidate(t, other)
-	if r := other.Get("/apply/" + fxExamID + "/level"); r.Status == 200 && r.Doc().Find(`button[type="submit"]:not([disabled])`).Length() > 0 && r.TestID("disabled-reason") == "" {
-		t.Logf("level page after close:\n%s", r)
-	}
+	lv := other.Get(base + "/level")
+	wantStatus(t, other.PostForm(base+"/level", merge(hiddenOf(t, lv, base+"/level"), url.Values{"level": {fxLevel}})), 403, "a new application after registration closed")
 
 	// The reviewer approves; the candidate's open status page polls it.
 	loginAs(t, mine, "shenhe1", testPassword)
