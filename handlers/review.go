@@ -106,6 +106,10 @@ func (q *queueQuery) url(path string, extra ...[2]string) string {
 // cursor pagination. A poll (htmx, ?v=) whose queue version is unchanged
 // gets 204 and no body.
 func (s *Server) reviewQueue(c *fiber.Ctx) error {
+	if s.queueUnchanged(c) {
+		c.Vary("HX-Request")
+		return c.SendStatus(fiber.StatusNoContent)
+	}
 	q, err := s.parseQueue(c)
 	if err != nil && (q == nil || domain.ErrorCode(err) != domain.EINVALID) {
 		return err
@@ -177,6 +181,29 @@ func (s *Server) reviewQueue(c *fiber.Ctx) error {
 		})
 	}
 	return s.page(c, status, "资格审核", "review", views.ReviewQueuePage(props), nil)
+}
+
+// queueUnchanged answers a poll from memory: the version of the queues the
+// poll's filters cover (the viewer's departments, or the one it names if
+// the viewer may see it) still equals the one the list was rendered at.
+// Anything else goes the full way (parseQueue checks every filter).
+func (s *Server) queueUnchanged(c *fiber.Ctx) bool {
+	v := c.Query("v")
+	if v == "" || !isHX(c) {
+		return false
+	}
+	acct, exam, dept := account(c), c.Query("exam"), c.Query("dept")
+	depts := acct.Departments
+	if acct.Role == domain.RoleAdmin {
+		depts = s.store.ReviewDepartments(exam)
+	}
+	if dept != "" {
+		if !slices.Contains(depts, dept) {
+			return false
+		}
+		depts = []string{dept}
+	}
+	return v == strconv.FormatUint(s.store.ReviewVersion(exam, depts), 10)
 }
 
 // fieldMessagesMap is an EINVALID error's field messages.

@@ -3,7 +3,6 @@ package kv
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,31 +158,39 @@ func (tx *Tx) putReviewEntry(a *domain.Application, e reviewEntry) error {
 // the dashboard's counts are map reads and an unchanged poll is answered
 // from a version number.
 type queueCache struct {
-	mu      sync.RWMutex
-	counts  map[queueCountKey]int
+	mu sync.RWMutex
+	// counts: exam + "/" + department → position and bucket → size, so a
+	// department's counts are read without touching the other 99.
+	counts  map[string]map[queueCountKey]int
 	version map[string]uint64 // exam + "/" + department → changes
 	depts   map[string]map[string]bool
 }
 
 type queueCountKey struct {
-	exam, dept, code string
-	bucket           domain.State
+	code   string
+	bucket domain.State
 }
 
 func newQueueCache() *queueCache {
-	return &queueCache{counts: map[queueCountKey]int{}, version: map[string]uint64{}, depts: map[string]map[string]bool{}}
+	return &queueCache{counts: map[string]map[queueCountKey]int{}, version: map[string]uint64{}, depts: map[string]map[string]bool{}}
 }
 
 func (q *queueCache) add(exam string, e reviewEntry, n int) {
 	if e.key == "" {
 		return
 	}
-	k := queueCountKey{exam, e.dept, e.code, e.bucket}
-	q.counts[k] += n
-	if q.counts[k] == 0 {
-		delete(q.counts, k)
+	dk := exam + "/" + e.dept
+	m := q.counts[dk]
+	if m == nil {
+		m = map[queueCountKey]int{}
+		q.counts[dk] = m
 	}
-	q.version[exam+"/"+e.dept]++
+	k := queueCountKey{e.code, e.bucket}
+	m[k] += n
+	if m[k] == 0 {
+		delete(m, k)
+	}
+	q.version[dk]++
 	if q.depts[exam] == nil {
 		q.depts[exam] = map[string]bool{}
 	}
@@ -386,9 +393,11 @@ func (s *Store) ReviewCounts(examID string, depts []string, position string) Que
 	s.queue.mu.RLock()
 	defer s.queue.mu.RUnlock()
 	out := QueueCounts{}
-	for k, n := range s.queue.counts {
-		if k.exam == examID && slices.Contains(depts, k.dept) && (position == "" || k.code == position) {
-			out[k.bucket] += n
+	for _, d := range depts {
+		for k, n := range s.queue.counts[examID+"/"+d] {
+			if position == "" || k.code == position {
+				out[k.bucket] += n
+			}
 		}
 	}
 	return out
@@ -420,23 +429,25 @@ type QueueSummary struct {
 func (s *Store) ReviewOverview(examID, dept string) ([]QueueSummary, error) {
 	byKey := map[string]*QueueSummary{}
 	s.queue.mu.RLock()
-	for k, n := range s.queue.counts {
-		if k.exam != examID || (dept != "" && k.dept != dept) {
+	for d := range s.queue.depts[examID] {
+		if dept != "" && d != dept {
 			continue
 		}
-		id := k.dept
-		if dept != "" {
-			id = k.code
-		}
-		sum := byKey[id]
-		if sum == nil {
-			sum = &QueueSummary{Department: k.dept, Counts: QueueCounts{}}
+		for k, n := range s.queue.counts[examID+"/"+d] {
+			id := d
 			if dept != "" {
-				sum.Position = k.code
+				id = k.code
 			}
-			byKey[id] = sum
+			sum := byKey[id]
+			if sum == nil {
+				sum = &QueueSummary{Department: d, Counts: QueueCounts{}}
+				if dept != "" {
+					sum.Position = k.code
+				}
+				byKey[id] = sum
+			}
+			sum.Counts[k.bucket] += n
 		}
-		sum.Counts[k.bucket] += n
 	}
 	s.queue.mu.RUnlock()
 	out := make([]QueueSummary, 0, len(byKey))
