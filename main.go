@@ -98,6 +98,9 @@ func serve(args []string, logger *slog.Logger) error {
 		if err := seedDemo(store, time.Now(), os.Stdout); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		if err := seedDemoApplications(store, time.Now(), os.Stdout); err != nil { // demo_review.go
+			return fmt.Errorf("seed demo applications: %w", err)
+		}
 	}
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
