@@ -383,3 +383,26 @@ func TestReviewAdminOverviewOverturnExport(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewFormsAreLabelled: every control of the dashboard and of the
+// review page (with both the decision and the 改判 form) has a <label for>.
+func TestReviewFormsAreLabelled(t *testing.T) {
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	id := submitJourney(t, ts, ts.client())
+	app := appOf(t, ts, id)
+	mine, _ := reviewers(t, ts)
+	admin := loginStaff(t, ts, domain.RoleAdmin, "guanli")
+	for _, path := range []string{"/review", "/review/" + app.ID} {
+		r := mine.Get(path)
+		wantStatus(t, r, 200, path)
+		assertLabelled(t, path, r.Body)
+	}
+	page := mine.Get("/review/" + app.ID)
+	mine.PostForm("/review/"+app.ID, decisionForm(t, page, url.Values{"action": {"reject"}, "reason": {"专业不符"}}))
+	r := admin.Get("/review/" + app.ID)
+	if r.Doc().Find(`[data-testid="overturn-form"]`).Length() != 1 {
+		t.Fatalf("no 改判 form for the administrator")
+	}
+	assertLabelled(t, "/review/:id (admin)", r.Body)
+}
