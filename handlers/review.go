@@ -155,6 +155,14 @@ func (s *Server) reviewQueue(c *fiber.Ctx) error {
 		}
 		list.PollURL = q.url("/review", [2]string{"after", q.filter.After}, [2]string{"v", version})
 	}
+	counts := s.store.ReviewCounts(q.exam.ID, q.depts, q.form.Position)
+	for _, b := range domain.ReviewBuckets {
+		cq := *q
+		cq.form.State = string(b)
+		list.Counts = append(list.Counts, views.ReviewCount{
+			Label: domain.BucketLabel(b), N: counts[b], URL: cq.url("/review"), Current: b == q.filter.Bucket,
+		})
+	}
 	if isHX(c) {
 		c.Vary("HX-Request")
 		return s.write(c, status, views.ReviewList(list))
@@ -171,14 +179,6 @@ func (s *Server) reviewQueue(c *fiber.Ctx) error {
 		if slices.Contains(q.depts, p.Department) {
 			props.Positions = append(props.Positions, p)
 		}
-	}
-	counts := s.store.ReviewCounts(q.exam.ID, q.depts, q.form.Position)
-	for _, b := range domain.ReviewBuckets {
-		cq := *q
-		cq.form.State = string(b)
-		props.Counts = append(props.Counts, views.ReviewCount{
-			Label: domain.BucketLabel(b), N: counts[b], URL: cq.url("/review"), Current: b == q.filter.Bucket,
-		})
 	}
 	return s.page(c, status, "资格审核", "review", views.ReviewQueuePage(props), nil)
 }

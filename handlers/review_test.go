@@ -84,6 +84,9 @@ func TestReviewDashboard(t *testing.T) {
 	if n := r.Doc().Find(`[data-testid="review-row"]`).Length(); n != 2 {
 		t.Errorf("poll shows %d rows, want 2", n)
 	}
+	if !strings.Contains(r.TestID("count-待审核"), "2") {
+		t.Errorf("poll's count 待审核 %q, want 2", r.TestID("count-待审核"))
+	}
 	if r.Doc().Find(`[data-testid="review-filter"]`).Length() != 0 {
 		t.Errorf("poll answer replaces more than the list")
 	}

@@ -11,7 +11,6 @@ type ReviewQueueProps struct {
 	Filter      ReviewFilter
 	Departments []string // the departments the viewer may filter by
 	Positions   []domain.Position
-	Counts      []ReviewCount
 	List        ReviewListProps
 	ExportURL   string
 	IsAdmin     bool
@@ -38,6 +37,7 @@ type ReviewCount struct {
 
 // ReviewListProps is the polled list of the dashboard.
 type ReviewListProps struct {
+	Counts    []ReviewCount // per state; refreshed with the list
 	Rows      []ReviewRow
 	NextURL   string // next page; "" on the last
 	FirstURL  string // first page when not on it
