@@ -92,9 +92,9 @@ type testServer struct {
 }
 
 // startServer starts examreg with a temp data dir, the demo accounts (and
-// the demo exam, once seedDemoExam fills it) and no captcha. It stops at the
-// end of the test.
-func startServer(t testing.TB) *testServer {
+// the demo exam, once seedDemoExam fills it) and no captcha (cfg may change
+// that). It stops at the end of the test.
+func startServer(t testing.TB, cfg ...func(*handlers.Config)) *testServer {
 	t.Helper()
 	store, err := kv.Open(kv.Options{Dir: t.TempDir(), SyncWrites: true})
 	if err != nil {
@@ -105,7 +105,11 @@ func startServer(t testing.TB) *testServer {
 		t.Fatalf("seed demo: %v", err)
 	}
 	views.SetAssetURL(static.URL)
-	app := handlers.New(handlers.Config{Store: store, NoCaptcha: true, Clock: time.Now})
+	conf := handlers.Config{Store: store, NoCaptcha: true, Clock: time.Now}
+	for _, f := range cfg {
+		f(&conf)
+	}
+	app := handlers.New(conf)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		store.Close()

@@ -78,8 +78,10 @@ func serve(args []string, logger *slog.Logger) error {
 	tlsCert := fs.String("tls-cert", envOr("EXAMREG_TLS_CERT", ""), "TLS certificate file (EXAMREG_TLS_CERT)")
 	tlsKey := fs.String("tls-key", envOr("EXAMREG_TLS_KEY", ""), "TLS key file (EXAMREG_TLS_KEY)")
 	authRate := fs.Int("auth-rate-limit", envInt("EXAMREG_AUTH_RATE_LIMIT", 30), "login and register POSTs allowed per client IP per minute (EXAMREG_AUTH_RATE_LIMIT)")
-	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header with the client IP when behind a reverse proxy, e.g. X-Forwarded-For (EXAMREG_PROXY_HEADER)")
-	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
+	captchaRate := fs.Int("captcha-rate-limit", envInt("EXAMREG_CAPTCHA_RATE_LIMIT", 60), "captcha images allowed per client IP per minute (EXAMREG_CAPTCHA_RATE_LIMIT)")
+	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header the reverse proxy appends the client IP to, e.g. X-Forwarded-For; its rightmost address not in -trusted-proxies is the client (EXAMREG_PROXY_HEADER)")
+	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses or CIDR ranges whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
+	notifyCfg := addNotifyFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,25 +96,38 @@ func serve(args []string, logger *slog.Logger) error {
 	fiberStorage := kv.OpenFiberStorage(*dataDir)
 	defer fiberStorage.Close()
 
+	if err := store.EnsureAccountIndexes(); err != nil {
+		return err
+	}
 	if *demo {
 		if err := seedDemo(store, time.Now(), os.Stdout); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
+		}
+		if err := seedDemoReviewers(store, time.Now(), os.Stdout); err != nil {
+			return fmt.Errorf("seed demo reviewers: %w", err)
 		}
 		if err := seedDemoApplications(store, time.Now(), os.Stdout); err != nil { // demo_review.go
 			return fmt.Errorf("seed demo applications: %w", err)
 		}
 	}
+	sender, err := notifyCfg.sender(store, *demo)
+	if err != nil {
+		return err
+	}
+	defer startDispatcher(store, sender, logger)()
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
-		Store:          store,
-		FiberStorage:   fiberStorage,
-		Clock:          time.Now,
-		Log:            logger,
-		NoCaptcha:      *noCaptcha,
-		Secure:         *tlsCert != "",
-		AuthRateLimit:  *authRate,
-		ProxyHeader:    *proxyHeader,
-		TrustedProxies: splitList(*trusted),
+		Store:            store,
+		FiberStorage:     fiberStorage,
+		Clock:            time.Now,
+		Log:              logger,
+		NoCaptcha:        *noCaptcha,
+		Secure:           *tlsCert != "",
+		AuthRateLimit:    *authRate,
+		ProxyHeader:      *proxyHeader,
+		TrustedProxies:   splitList(*trusted),
+		CaptchaRateLimit: *captchaRate,
+		DemoOutbox:       *demo,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -249,7 +249,7 @@ func (s *Server) acceptPledge(c *fiber.Ctx) error {
 	if formValue(c, "pledge_version") != itoa(pledge.Version) {
 		return s.pledgePage(c, fiber.StatusConflict, ac, "报考承诺书已更新，请阅读新版本后再接受。")
 	}
-	now, ip := s.now(), c.IP()
+	now, ip := s.now(), s.clientIP(c)
 	if _, err := s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
 		if err := domain.Transition(a, ac.exam, domain.ActionAcceptPledge, ac.acct.ID, domain.RoleCandidate, now, "接受报考承诺书（版本 "+itoa(pledge.Version)+"）"); err != nil {
 			return err

@@ -592,11 +592,11 @@ func TestPhotoCaptcha(t *testing.T) {
 	wantRedirect(t, c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.png", samplePhoto(t, 600, 840)), "/photo", "upload")
 	r := c.Get("/photo")
 	f := hiddenOf(t, r, "/photo/save")
-	capID, _ := r.Doc().Find(`input[name="captcha_id"]`).Attr("value")
-	if capID == "" {
+	if r.Doc().Find(`img[data-testid="captcha-img"]`).Length() == 0 {
 		t.Fatal("no captcha on 保存图片")
 	}
-	r = c.PostForm("/photo/save", merge(f, url.Values{"captcha_id": {capID}, "captcha": {"000000x"}}))
+	c.FetchCaptcha()
+	r = c.PostForm("/photo/save", merge(f, url.Values{"captcha": {"0000x"}}))
 	wantStatus(t, r, 422, "wrong captcha")
 	if r.FieldError("captcha") == "" {
 		t.Error("no captcha message")

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"crypto/hmac"
+	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/dchest/captcha"
 	"github.com/gofiber/fiber/v2"
@@ -11,46 +14,93 @@ import (
 	"examreg/views"
 )
 
-// newCaptcha returns the id of a fresh 6-digit captcha ("" when switched off).
-// dchest/captcha keeps the answers server-side and forgets each on its
-// first check, so an answer is never reusable.
+// newCaptcha returns a fresh id for a captcha image URL ("" when switched
+// off). Nothing is stored: the image request makes the digits and sets
+// them, sealed and bound to this browser, in the captcha cookie (tokens.go),
+// so an anonymous page view costs the server nothing.
 func (s *Server) newCaptcha() string {
 	if s.noCaptcha {
 		return ""
 	}
-	return captcha.New()
+	return newToken()[:16]
 }
 
-// captchaOK checks the captcha answer of a form.
+// captchaOK checks the form's captcha answer against the sealed answer in
+// the captcha cookie: the token must open with the server's key, be
+// unexpired, have been issued to this browser (its nonce cookie) and not
+// have been used before; it is spent by this check whatever the answer.
 func (s *Server) captchaOK(c *fiber.Ctx) bool {
 	if s.noCaptcha {
 		return true
 	}
-	id, answer := formValue(c, "captcha_id"), formValue(c, "captcha")
-	return id != "" && answer != "" && captcha.VerifyString(id, answer)
+	tok, answer := c.Cookies(captchaCookie), formValue(c, "captcha")
+	if tok == "" {
+		return false
+	}
+	c.Cookie(&fiber.Cookie{Name: captchaCookie, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax", Expires: time.Unix(1, 0)})
+	keys, err := s.keys()
+	if err != nil {
+		s.log.Error("token keys", "err", err)
+		return false
+	}
+	t, err := keys.openCaptcha(tok)
+	now := s.now()
+	if err != nil || !now.Before(t.exp) || !hmac.Equal(t.bind, bindNonce(c.Cookies(nonceCookie))) {
+		return false
+	}
+	if err := s.store.SpendOnce("captcha", t.id, t.exp.Sub(now)); err != nil {
+		if domain.ErrorCode(err) != domain.ECONFLICT {
+			s.log.Error("spend captcha", "err", err)
+		}
+		return false
+	}
+	if len(answer) != captchaLen {
+		return false
+	}
+	got := make([]byte, captchaLen)
+	for i := range got {
+		got[i] = answer[i] - '0'
+	}
+	return subtle.ConstantTimeCompare(got, t.digits) == 1
 }
 
 const captchaMessage = "验证码不正确或已失效，请输入新图片中的数字。"
 
-// captchaImage serves /captcha/<id>.png (and .wav for the audio version).
+// captchaImage serves /captcha/<id>.png: new digits every time, their
+// sealed answer in the captcha cookie. Images are rate-limited per address
+// (captchaLimiter), the only cost an anonymous visitor can cause here.
 func (s *Server) captchaImage(c *fiber.Ctx) error {
-	file := c.Params("file")
 	noStore(c)
-	switch {
-	case strings.HasSuffix(file, ".png"):
-		c.Type("png")
-		if err := captcha.WriteImage(c, strings.TrimSuffix(file, ".png"), 160, 60); err != nil {
-			return domain.Errorf(domain.ENOTFOUND, "验证码已失效，请刷新页面。")
-		}
-		return nil
-	case strings.HasSuffix(file, ".wav"):
-		c.Type("wav")
-		if err := captcha.WriteAudio(c, strings.TrimSuffix(file, ".wav"), "zh"); err != nil {
-			return domain.Errorf(domain.ENOTFOUND, "验证码已失效，请刷新页面。")
-		}
-		return nil
+	if s.noCaptcha || !strings.HasSuffix(c.Params("file"), ".png") {
+		return fiber.ErrNotFound
 	}
-	return domain.Errorf(domain.ENOTFOUND, "验证码不存在。")
+	keys, err := s.keys()
+	if err != nil {
+		return err
+	}
+	digits := captcha.RandomDigits(captchaLen)
+	tok := keys.sealCaptcha(digits, s.browserNonce(c), s.now().Add(captchaTTL))
+	t, err := keys.openCaptcha(tok)
+	if err != nil {
+		return err
+	}
+	img, err := captchaPNG(t.id, digits)
+	if err != nil {
+		return err
+	}
+	c.Cookie(s.cookie(captchaCookie, tok))
+	c.Type("png")
+	return c.Send(img)
+}
+
+// refreshCaptcha is 换一张 with htmx: only the image is swapped, so what
+// the user typed (the password too) stays in the form.
+func (s *Server) refreshCaptcha(c *fiber.Ctx) error {
+	noStore(c)
+	if s.noCaptcha {
+		return fiber.ErrNotFound
+	}
+	return s.write(c, fiber.StatusOK, views.CaptchaImage(s.newCaptcha()))
 }
 
 // showLogin renders the login page.
@@ -74,11 +124,10 @@ func (s *Server) loginPage(c *fiber.Ctx, status int, f views.LoginForm) error {
 	return s.page(c, status, "考生登录", "login", views.LoginPage(f), nil)
 }
 
-// wrongCredentials is the same for an unknown ID and a wrong password, so
-// the form does not tell which ID numbers are registered.
-const wrongCredentials = "身份证号（用户名）或密码错误。"
-
-// doLogin checks captcha, lock and password, then starts a new session.
+// doLogin checks the captcha, the login throttle and the password, then
+// starts a new session. A registered and an unknown name take the same
+// path (throttle record, a password hash compared, a failure recorded) and
+// get the same answer, so the form does not tell which are registered.
 func (s *Server) doLogin(c *fiber.Ctx) error {
 	login := strings.ToUpper(formValue(c, "id_number"))
 	password := c.FormValue("password")
@@ -101,36 +150,37 @@ func (s *Server) doLogin(c *fiber.Ctx) error {
 		return retry(invalidStatus, "请检查标记的项目。")
 	}
 	now := s.now()
-	acct, err := s.store.AccountByLogin(login)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		s.checkPassword(password, dummyHash)
-		return retry(fiber.StatusUnauthorized, wrongCredentials)
-	}
+	throttle, err := s.store.LoginThrottle(login)
 	if err != nil {
 		return err
 	}
-	if acct.Locked(now) {
-		return retry(fiber.StatusLocked, "密码连续输错 5 次，账号已锁定，请于 "+domain.FormatTime(acct.LockedUntil)+" 后再试。")
+	// While the name waits, the password is not even checked: a guess made
+	// now tells nothing, and the wait is not made longer.
+	if err := throttle.CheckLoginAttempt(now); err != nil {
+		return retry(fiber.StatusTooManyRequests, domain.ErrorMessage(err))
 	}
-	if !s.checkPassword(password, acct.PasswordHash) {
-		acct, err = s.store.UpdateAccount(acct.ID, func(a *domain.Account) error {
-			a.RecordFailedLogin(now)
-			return nil
-		})
+	acct, err := s.store.AccountByLogin(login)
+	hash := dummyHash
+	switch {
+	case err == nil:
+		hash = acct.PasswordHash
+	case domain.ErrorCode(err) != domain.ENOTFOUND:
+		return err
+	}
+	if !s.checkPassword(password, hash) || acct == nil {
+		throttle, err = s.store.RecordLoginFailure(kv.LoginFailure{Login: login, At: now, IP: s.clientIP(c)})
 		if err != nil {
 			return err
 		}
-		if acct.Locked(now) {
-			return retry(fiber.StatusLocked, "密码连续输错 5 次，账号已锁定，请于 "+domain.FormatTime(acct.LockedUntil)+" 后再试。")
-		}
-		return retry(fiber.StatusUnauthorized, wrongCredentials)
+		return retry(fiber.StatusUnauthorized, throttle.FailureMessage(now))
 	}
-	acct, err = s.store.UpdateAccount(acct.ID, func(a *domain.Account) error {
-		a.RecordLogin()
-		return nil
-	})
-	if err != nil {
-		return err
+	if acct.Disabled {
+		return retry(fiber.StatusForbidden, "该账号已被停用，请联系管理员。")
+	}
+	if throttle.Failures > 0 {
+		if err := s.store.ClearLoginThrottle(login); err != nil {
+			return err
+		}
 	}
 	if err := s.login(c, acct); err != nil {
 		return err
@@ -141,6 +191,9 @@ func (s *Server) doLogin(c *fiber.Ctx) error {
 // afterLogin picks the first page after login: a candidate without a photo
 // must upload one first (seed step 2).
 func afterLogin(acct *domain.Account, next string) string {
+	if acct.MustChangePassword {
+		return "/account/password"
+	}
 	if acct.Role == domain.RoleCandidate && acct.PhotoID == "" {
 		return "/photo"
 	}
@@ -222,7 +275,10 @@ func (s *Server) doRegister(c *fiber.Ctx) error {
 	}
 	if err := s.store.CreateAccount(acct); err != nil {
 		if domain.ErrorCode(err) == domain.ECONFLICT {
-			return retry(domain.FieldError("id_number", domain.ErrorMessage(err)))
+			// Said once, at the field, with the ways on (views.RegisterPage).
+			f.Registered = true
+			f.CaptchaID = s.newCaptcha()
+			return s.registerPage(c, fiber.StatusConflict, f)
 		}
 		return err
 	}

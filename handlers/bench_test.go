@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
+
+	"examreg/domain"
 )
 
 // BenchmarkRegister measures the 用户注册 POST through the whole app: CSRF
@@ -51,4 +54,31 @@ func BenchmarkHomePage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkFailedLogin compares a wrong password for a registered name with
+// any password for an unknown name: both read the throttle record, compare
+// one argon2id hash and record the failure, so their times should match
+// (issue 8 item 4). The clock moves past each wait.
+//
+//	go test -run '^$' -bench FailedLogin -benchtime 200x ./handlers/
+func BenchmarkFailedLogin(b *testing.B) {
+	ts := newTestServer(b, withAuthRateLimit(1<<30))
+	id := newIDNumber()
+	registerCandidate(b, ts.client(), id)
+	for _, tc := range []struct{ name, login string }{{"registered", id}, {"unknown", newIDNumber()}} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := ts.client()
+			c.Get("/login")
+			f := url.Values{"id_number": {tc.login}, "password": {"Wrong2023pw"}}
+			for b.Loop() {
+				b.StopTimer()
+				ts.clock.Advance(domain.MaxLoginDelay)
+				b.StartTimer()
+				if r := c.PostForm("/login", f); r.Status != http.StatusUnauthorized {
+					b.Fatalf("login: %s", r)
+				}
+			}
+		})
+	}
 }

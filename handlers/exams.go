@@ -65,7 +65,7 @@ func (s *Server) publicExam(c *fiber.Ctx, want string) (*domain.Exam, []views.Ex
 
 // staffAudit starts the audit entry of an administrator's action.
 func (s *Server) staffAudit(c *fiber.Ctx, action, detail string) kv.AuditEntry {
-	e := kv.AuditEntry{At: s.now(), Action: action, Detail: detail, IP: c.IP()}
+	e := kv.AuditEntry{At: s.now(), Action: action, Detail: detail, IP: s.clientIP(c)}
 	if acct := account(c); acct != nil {
 		e.ActorID = acct.ID
 	}

@@ -17,13 +17,17 @@ import (
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(c *fiber.Ctx) error {
+// securityHeaders sets the headers every response carries, refusals by
+// bodyGuard included (it runs after this), and HSTS when serving TLS.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	if s.secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	return c.Next()
 }
 
@@ -157,9 +161,24 @@ func (s *Server) authLimiter(storage fiber.Storage) fiber.Handler {
 		Next: func(c *fiber.Ctx) bool {
 			return c.Method() != fiber.MethodPost || (c.Path() != "/login" && c.Path() != "/register")
 		},
-		KeyGenerator: func(c *fiber.Ctx) string { return "auth:" + c.Path() + ":" + c.IP() },
+		KeyGenerator: func(c *fiber.Ctx) string { return "auth:" + c.Path() + ":" + s.clientIP(c) },
 		LimitReached: func(c *fiber.Ctx) error {
 			return domain.Errorf(domain.ERATELIMIT, "操作过于频繁，请一分钟后再试。")
+		},
+	})
+}
+
+// captchaLimiter caps captcha images (and 换一张) per client IP: drawing
+// one is the only work an anonymous visitor can make the server do on the
+// login and register pages.
+func (s *Server) captchaLimiter(storage fiber.Storage) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:          s.captchaLimit,
+		Expiration:   time.Minute,
+		Storage:      storage,
+		KeyGenerator: func(c *fiber.Ctx) string { return "captcha:" + s.clientIP(c) },
+		LimitReached: func(c *fiber.Ctx) error {
+			return domain.Errorf(domain.ERATELIMIT, "验证码图片获取过于频繁，请一分钟后再试。")
 		},
 	})
 }

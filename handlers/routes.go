@@ -11,14 +11,16 @@ const formLimit = 1 << 20
 
 // routes lists every route in one place, so a URL leads straight to its handler.
 func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
-	app.Use(bodyGuard, recovery(), securityHeaders)
+	app.Use(s.securityHeaders, bodyGuard, recovery())
 
 	app.Get("/static/:name", serveStatic)
 	app.Get("/healthz", s.healthz)
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
-	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF)
-	app.Get("/captcha/:file", s.captchaImage)
+	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF, s.requirePasswordChange)
+	captchas := s.captchaLimiter(storage)
+	app.Get("/captcha/refresh", captchas, s.refreshCaptcha)
+	app.Get("/captcha/:file", captchas, s.captchaImage)
 
 	app.Get("/", s.home)
 	app.Get("/help", s.help)
@@ -28,6 +30,10 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	auth.Post("/login", limitBody(formLimit), s.doLogin)
 	auth.Get("/register", s.showRegister)
 	auth.Post("/register", limitBody(formLimit), s.doRegister)
+	auth.Get("/forgot", s.showForgot)
+	auth.Post("/forgot", limitBody(formLimit), s.doForgot)
+	auth.Get("/forgot/reset", s.showReset)
+	auth.Post("/forgot/reset", limitBody(formLimit), s.doReset)
 	app.Post("/logout", limitBody(formLimit), s.doLogout)
 
 	signedIn := s.requireRole(domain.RoleCandidate, domain.RoleReviewer, domain.RoleAdmin)
@@ -37,16 +43,18 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	candidate := s.requireRole(domain.RoleCandidate)
 	app.Get("/account/profile", candidate, s.showProfile)
 	app.Post("/account/profile", candidate, limitBody(formLimit), s.saveProfile)
+	app.Get("/messages", candidate, s.showMessages)
+	app.Post("/messages/:id/read", candidate, limitBody(formLimit), s.readMessage)
 
 	s.examRoutes(app)   // routes_exams.go: exams, positions, counts, announcements, admin
 	s.applyRoutes(app)  // routes_apply.go: the candidate's application flow
+	s.staffRoutes(app)  // routes_staff.go: staff accounts, support, audit log, outbox
 	s.reviewRoutes(app) // routes_review.go: 资格审核 dashboard, decisions, exports, overview
 
 	// Steps whose features come with later work: honest pages, never fake ones.
 	app.Get("/pay", candidate, s.notOpen("网上缴费", "pay", "网上缴费功能尚未开放。审核通过的考生请在考试公告规定的缴费时间内登录缴费。"))
 	app.Get("/ticket", candidate, s.notOpen("打印准考证", "ticket", "准考证打印尚未开放。请在考试公告规定的时间内登录打印准考证。"))
 	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))
-	app.Get("/admin/accounts", s.requireRole(domain.RoleAdmin), s.notOpen("账号管理", "admin-accounts", "审核员账号管理尚未开放；请使用 examreg admin create 命令创建管理员账号。"))
 
 	app.Use(notFound)
 }

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"time"
 
@@ -37,6 +38,12 @@ type Config struct {
 	// believed only from TrustedProxies. Empty: the peer address is the client.
 	ProxyHeader    string
 	TrustedProxies []string
+	// CaptchaRateLimit is the number of captcha images one client IP may
+	// fetch per minute; 0 means the default (60).
+	CaptchaRateLimit int
+	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
+	// /admin/outbox shows them (-demo).
+	DemoOutbox bool
 }
 
 // Server holds what the handlers share.
@@ -57,6 +64,13 @@ type Server struct {
 	pdfSlots chan struct{}
 	// imageSlots bounds concurrent photo decoding and scaling.
 	imageSlots chan struct{}
+	// keyCache holds the token keys derived from the store's secret.
+	keyCache     keyCache
+	proxyHeader  string
+	trusted      []netip.Prefix
+	captchaLimit int
+	// demoOutbox: /admin/outbox shows the demo sender's messages.
+	demoOutbox bool
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -73,6 +87,9 @@ func New(cfg Config) *fiber.App {
 	if cfg.AuthRateLimit == 0 {
 		cfg.AuthRateLimit = 30
 	}
+	if cfg.CaptchaRateLimit == 0 {
+		cfg.CaptchaRateLimit = 60
+	}
 	s := &Server{
 		store:      cfg.Store,
 		clock:      cfg.Clock,
@@ -84,6 +101,11 @@ func New(cfg Config) *fiber.App {
 		hashSlots:  make(chan struct{}, runtime.NumCPU()),
 		pdfSlots:   make(chan struct{}, runtime.NumCPU()),
 		imageSlots: make(chan struct{}, runtime.NumCPU()),
+
+		proxyHeader:  cfg.ProxyHeader,
+		trusted:      parseTrusted(cfg.TrustedProxies),
+		captchaLimit: cfg.CaptchaRateLimit,
+		demoOutbox:   cfg.DemoOutbox,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,
@@ -118,10 +140,9 @@ func New(cfg Config) *fiber.App {
 		// never change under us. The cost is a few small allocations.
 		Immutable:      true,
 		ReadBufferSize: 16 << 10,
-		// Per-IP rate limits need the real client address behind a proxy.
-		ProxyHeader:             cfg.ProxyHeader,
-		EnableTrustedProxyCheck: cfg.ProxyHeader != "",
-		TrustedProxies:          cfg.TrustedProxies,
+		// Fiber's ProxyHeader is left unset: its c.IP() would believe the
+		// leftmost, client-written address. Per-IP limits and the audit log
+		// use s.clientIP instead (tokens.go).
 	})
 	s.routes(app, cfg.FiberStorage)
 	return app

@@ -113,7 +113,7 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		return err
 	}
 	if live != sess.ID() {
-		c.Locals(localEnded, "您的账号已在其他地方登录，本次登录已退出。如非本人操作，请立即修改密码。")
+		c.Locals(localEnded, s.endedMessage(id, live))
 		return s.endSession(c, sess)
 	}
 	acct, err := s.store.Account(id)
@@ -122,6 +122,10 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	if acct.Disabled {
+		c.Locals(localEnded, "您的账号已被管理员停用，已退出登录。")
+		return s.endSession(c, sess)
 	}
 	c.Locals(localAccount, acct)
 	// Refresh the idle clock at most once a minute, and never for a poll:
@@ -182,19 +186,31 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	return nil
 }
 
-// csrfToken returns the session's CSRF token, creating session and token
-// when needed (every page with a form calls it through the layout).
+// csrfToken returns the form token for this request: a signed-in session's
+// own random token, or, for an anonymous browser, an HMAC of its nonce
+// cookie. An anonymous page with a form thus stores nothing on the server.
 func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
+	if t, err := s.sessionCSRF(c); t != "" || err != nil {
+		return t, err
+	}
+	keys, err := s.keys()
+	if err != nil {
+		return "", err
+	}
+	return keys.anonCSRF(s.browserNonce(c)), nil
+}
+
+// sessionCSRF is the token kept in the session ("" for none; only login
+// puts one there).
+func (s *Server) sessionCSRF(c *fiber.Ctx) (string, error) {
+	if !hasSessionCookie(c) && c.Locals(localSession) == nil {
+		return "", nil
+	}
 	sess, err := s.session(c)
 	if err != nil {
 		return "", err
 	}
-	if t, _ := sess.Get(sessCSRF).(string); t != "" {
-		return t, nil
-	}
-	t := newToken()
-	sess.Set(sessCSRF, t)
-	touchSession(c)
+	t, _ := sess.Get(sessCSRF).(string)
 	return t, nil
 }
 
@@ -240,15 +256,22 @@ func deferredCSRF(c *fiber.Ctx) error {
 	return check()
 }
 
-// verifyCSRF compares the sent token with the session's.
+// verifyCSRF compares the sent token with the session's, or, when the
+// session has none, with the anonymous token of the browser's nonce cookie
+// (a form rendered before a login or logout in this browser is refused).
 func (s *Server) verifyCSRF(c *fiber.Ctx, sent string) error {
-	want := ""
-	if hasSessionCookie(c) {
-		sess, err := s.session(c)
-		if err != nil {
-			return err
+	want, err := s.sessionCSRF(c)
+	if err != nil {
+		return err
+	}
+	if want == "" {
+		if nonce := c.Cookies(nonceCookie); validNonce(nonce) {
+			keys, err := s.keys()
+			if err != nil {
+				return err
+			}
+			want = keys.anonCSRF(nonce)
 		}
-		want, _ = sess.Get(sessCSRF).(string)
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
 		return domain.Errorf(domain.EFORBIDDEN, "页面已过期或表单来源无效（可能已在本浏览器重新登录或退出），请刷新页面后重新操作。")

@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/dchest/captcha"
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
@@ -85,8 +84,8 @@ type testServer struct {
 // serverOption changes the Config before the app is built.
 type serverOption func(*Config)
 
-// withCaptcha switches the image captcha on; answers are read with
-// captchaAnswer (the test store records them).
+// withCaptcha switches the image captcha on; client.FetchCaptcha loads the
+// image as a browser does and reads the answer from the cookie it sets.
 func withCaptcha() serverOption {
 	return func(c *Config) { c.NoCaptcha = false }
 }
@@ -115,76 +114,32 @@ func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 		Clock:         clock.Now,
 		NoCaptcha:     true,
 		AuthRateLimit: 10000,
+		// Tests fetch many captcha images from one address.
+		CaptchaRateLimit: 10000,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if !cfg.NoCaptcha {
-		installCaptchaStore()
-	}
 	return &testServer{t: t, app: New(cfg), store: store, clock: clock, cfg: cfg}
 }
 
-// testCaptchaStore is dchest/captcha's store for tests: it keeps every
-// answer so a test can read it, and forgets one when it is checked, as the
-// real store does.
-type testCaptchaStore struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (s *testCaptchaStore) Set(id string, digits []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[id] = append([]byte(nil), digits...)
-}
-
-func (s *testCaptchaStore) Get(id string, clear bool) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.m[id]
-	if !ok {
-		return nil
-	}
-	if clear {
-		delete(s.m, id)
-	}
-	return append([]byte(nil), d...)
-}
-
-// peek returns the answer without using it up.
-func (s *testCaptchaStore) peek(id string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.m[id]
-	if !ok {
-		return "", false
-	}
-	b := make([]byte, len(d))
-	for i, x := range d {
-		b[i] = '0' + x
-	}
-	return string(b), true
-}
-
-var (
-	captchaStoreOnce sync.Once
-	captchaStore     = &testCaptchaStore{m: map[string][]byte{}}
-)
-
-// installCaptchaStore makes dchest/captcha use captchaStore (process-wide).
-func installCaptchaStore() {
-	captchaStoreOnce.Do(func() { captcha.SetCustomStore(captchaStore) })
-}
-
-// captchaAnswer returns the digits of captcha id (without using it up).
-func captchaAnswer(t testing.TB, id string) string {
+// captchaAnswer opens a captcha token (the captcha cookie) with the
+// server's key, as only the server can, and returns its digits.
+func (ts *testServer) captchaAnswer(t testing.TB, tok string) string {
 	t.Helper()
-	a, ok := captchaStore.peek(id)
-	if !ok {
-		t.Fatalf("no captcha with id %q", id)
+	keys, err := loadServerKeys(ts.store)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return a
+	ct, err := keys.openCaptcha(tok)
+	if err != nil {
+		t.Fatalf("captcha token %q: %v", tok, err)
+	}
+	b := make([]byte, len(ct.digits))
+	for i, d := range ct.digits {
+		b[i] = '0' + d
+	}
+	return string(b)
 }
 
 // client is one browser: it keeps cookies across requests (with RFC 6265
@@ -292,6 +247,12 @@ func scrapeCSRF(r *response) string {
 		}
 	}
 	return ""
+}
+
+// SetCookie puts a cookie for the whole site in the jar, as a script or
+// another browser could.
+func (c *client) SetCookie(name, value string) {
+	c.jar.SetCookies(testURL, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
 
 // CSRF is the token the client would send next.
@@ -419,19 +380,32 @@ func (c *client) AddCookies(req *http.Request) *http.Request {
 	return req
 }
 
-// SolveCaptcha fills captcha_id and captcha in vals from the last page's
+// SolveCaptcha fills the captcha answer in vals for the last page's
 // captcha, when the page has one (no-op with captcha off).
 func (c *client) SolveCaptcha(vals url.Values) {
 	c.t.Helper()
-	if c.last == nil {
+	if c.last == nil || c.last.Doc().Find(`img[data-testid="captcha-img"]`).Length() == 0 {
 		return
 	}
-	id, ok := c.last.Doc().Find(`input[name="captcha_id"]`).Attr("value")
-	if !ok || id == "" {
-		return
+	vals.Set("captcha", c.FetchCaptcha())
+}
+
+// FetchCaptcha loads the last page's captcha image, as the browser does
+// (the response sets the sealed answer in the captcha cookie), and returns
+// the answer. The last page and token stay what they were.
+func (c *client) FetchCaptcha() string {
+	c.t.Helper()
+	src, _ := c.last.Doc().Find(`img[data-testid="captcha-img"]`).Attr("src")
+	if src == "" {
+		c.t.Fatalf("no captcha image on the page:\n%s", c.last)
 	}
-	vals.Set("captcha_id", id)
-	vals.Set("captcha", captchaAnswer(c.t, id))
+	last, csrf := c.last, c.csrf
+	r := c.Get(src)
+	c.last, c.csrf = last, csrf
+	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/png" {
+		c.t.Fatalf("captcha image %s: %s", src, r)
+	}
+	return c.ts.captchaAnswer(c.t, c.Cookie(captchaCookie))
 }
 
 func cloneValues(v url.Values) url.Values {

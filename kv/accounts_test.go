@@ -128,25 +128,71 @@ func TestUpdateAccount(t *testing.T) {
 	if _, err := s.UpdateAccount("nope", func(*domain.Account) error { return nil }); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("update of a missing account: %v", err)
 	}
-	// Four wrong passwords at once from four browsers: none is lost.
-	var wg sync.WaitGroup
-	for range domain.MaxFailedLogins - 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := s.UpdateAccount(a.ID, func(x *domain.Account) error { x.RecordFailedLogin(acctTime); return nil }); err != nil {
-				t.Error(err)
-			}
-		}()
+}
+
+// Failed logins at once from several browsers are all counted, for a
+// registered and an unknown name alike; only a staff account's are audited.
+func TestRecordLoginFailure(t *testing.T) {
+	s := openAt(t, t.TempDir())
+	staff := &domain.Account{ID: NewID(acctTime), Role: domain.RoleAdmin, LoginName: "KAOSHIYUAN", Name: "管理员", CreatedAt: acctTime}
+	if err := s.CreateAccount(staff); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	got, _ := s.Account(a.ID)
-	if got.FailedLogins != domain.MaxFailedLogins-1 || got.Locked(acctTime) {
-		t.Fatalf("after %d concurrent failures: %d counted, locked %v", domain.MaxFailedLogins-1, got.FailedLogins, got.Locked(acctTime))
+	for _, login := range []string{"KAOSHIYUAN", "NOSUCHNAME"} {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.RecordLoginFailure(LoginFailure{Login: login, At: acctTime, IP: "192.0.2.1"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if th, err := s.LoginThrottle(login); err != nil || th.Failures != 4 || !th.NotBefore.After(acctTime) {
+			t.Fatalf("%s after 4 concurrent failures: %+v, %v", login, th, err)
+		}
 	}
-	got, err := s.UpdateAccount(a.ID, func(x *domain.Account) error { x.RecordFailedLogin(acctTime); return nil })
-	if err != nil || !got.Locked(acctTime) || !got.Locked(acctTime.Add(domain.LockDuration-time.Second)) || got.Locked(acctTime.Add(domain.LockDuration)) {
-		t.Fatalf("5th failure: %+v, %v", got, err)
+	log, _ := s.AuditLog(10)
+	if len(log) != 4 || log[0].Action != "login.failed" || log[0].Target != staff.ID || log[0].IP != "192.0.2.1" {
+		t.Fatalf("audit log %+v, want 4 login.failed entries for the administrator", log)
+	}
+	if err := s.ClearLoginThrottle("KAOSHIYUAN"); err != nil {
+		t.Fatal(err)
+	}
+	if th, _ := s.LoginThrottle("KAOSHIYUAN"); th.Failures != 0 {
+		t.Fatalf("cleared throttle: %+v", th)
+	}
+}
+
+// A secret is made once and kept across a reopen; a single-use id is spent once.
+func TestSecretAndSpendOnce(t *testing.T) {
+	dir := t.TempDir()
+	s := openAt(t, dir)
+	a, err := s.Secret("tokens")
+	if err != nil || len(a) != 32 {
+		t.Fatalf("secret %x, %v", a, err)
+	}
+	if b, _ := s.Secret("tokens"); string(b) != string(a) {
+		t.Fatal("secret changed")
+	}
+	if b, _ := s.Secret("other"); string(b) == string(a) {
+		t.Fatal("two names share a secret")
+	}
+	if err := s.SpendOnce("captcha", "id1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SpendOnce("captcha", "id1", time.Minute); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Fatalf("second spend: %v", err)
+	}
+	if err := s.SpendOnce("captcha", "id2", 0); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Fatalf("spend of an expired token: %v", err)
+	}
+	s.Close()
+	s = openAt(t, dir)
+	if b, _ := s.Secret("tokens"); string(b) != string(a) {
+		t.Fatal("secret not kept across a reopen")
 	}
 }
 

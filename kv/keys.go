@@ -1,5 +1,13 @@
 package kv
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
 // The key schema, in one place. Every key starts with a schema version so a
 // migration can write v2/ beside v1/. Parts are separated by '/'; ids are
 // fixed-width hex (NewID) so keys sort by creation time.
@@ -26,28 +34,58 @@ package kv
 //	v1/idx/rq/<examID>/<department>/<bucket>/<since>/<appID>  queue entry: the review dashboard (review_queue.go)
 //	v1/meta/rq_built                            marker: the review queue index covers every application
 //	v1/notice/<noticeID>                        domain.Notice (JSON); attachments are blobs (notices.go)
+//	v1/throttle/<login name>                    domain.LoginThrottle (JSON), with a TTL of LoginFailureMemory;
+//	                                            kept for unknown names too, so they answer like real ones
+//	v1/secret/<name>                            32 random bytes made on first use (captcha and form-token keys)
+//	v1/once/<kind>/<id>                         empty, with a TTL: a single-use token already spent (captcha)
+//	v1/idx/acct_name/<esc name>/<accountID>      empty; find an account by 姓名 (support, staff.go)
+//	v1/idx/acct_phone/<phone>/<accountID>        empty; find an account by phone (support, staff.go)
+//	v1/idx/audit_actor/<esc actor>/<auditID>     empty; the audit log of one actor (audit_query.go)
+//	v1/idx/audit_target/<esc target>/<auditID>   empty; the audit log of one target (audit_query.go)
+//	v1/msg/<accountID>/<messageID>              domain.Message (JSON): 站内消息 (messages.go)
+//	    unique "event": <event key> -> messageID (one message per event)
+//	v1/dlv/<deliveryID>                         kv.Delivery (JSON): a message to send by e-mail/SMS (messages.go)
+//	v1/idx/dlv_due/<due ms, 16 hex>/<deliveryID> empty; deliveries waiting to be sent, by due time
+//	v1/idx/dlv_sending/<deliveryID>             empty; deliveries being sent (a crash leaves them here)
+//	v1/outbox/<id>                              kv.OutboxMail (JSON): what the demo sender "sent" (/admin/outbox)
+//	v1/reset/<sha256 of login, hex>             domain.ResetCode (JSON): 忘记密码 code of a login (reset.go)
 //
 // Issues that add records add their keys here.
 const (
-	prefixAccount = "v1/acct/"
-	prefixUnique  = "v1/uniq/"
-	prefixSession = "v1/sess/"
-	prefixSeq     = "v1/seq/"
-	prefixBlob    = "v1/blob/"
-	prefixRole    = "v1/role/"
-	prefixAudit   = "v1/audit/"
-	prefixExam    = "v1/exam/"
-	prefixPos     = "v1/pos/"
-	prefixApp     = "v1/app/"
-	prefixAppPos  = "v1/idx/app_by_pos/"
-	prefixAppCand = "v1/idx/app_by_cand/"
-	prefixCount   = "v1/cnt/"
+	prefixAccount  = "v1/acct/"
+	prefixUnique   = "v1/uniq/"
+	prefixSession  = "v1/sess/"
+	prefixSeq      = "v1/seq/"
+	prefixBlob     = "v1/blob/"
+	prefixRole     = "v1/role/"
+	prefixAudit    = "v1/audit/"
+	prefixExam     = "v1/exam/"
+	prefixPos      = "v1/pos/"
+	prefixApp      = "v1/app/"
+	prefixAppPos   = "v1/idx/app_by_pos/"
+	prefixAppCand  = "v1/idx/app_by_cand/"
+	prefixCount    = "v1/cnt/"
+	prefixThrottle = "v1/throttle/"
+	prefixSecret   = "v1/secret/"
+	prefixOnce     = "v1/once/"
+
+	prefixAcctName    = "v1/idx/acct_name/"
+	prefixAcctPhone   = "v1/idx/acct_phone/"
+	prefixAuditActor  = "v1/idx/audit_actor/"
+	prefixAuditTarget = "v1/idx/audit_target/"
+	prefixMessage     = "v1/msg/"
+	prefixDelivery    = "v1/dlv/"
+	prefixDlvDue      = "v1/idx/dlv_due/"
+	prefixDlvSending  = "v1/idx/dlv_sending/"
+	prefixOutbox      = "v1/outbox/"
+	prefixReset       = "v1/reset/"
 )
 
 // Unique index names.
 const (
 	UniqueLogin         = "login"
 	UniqueCandidateExam = "app_cand_exam"
+	UniqueEvent         = "event"
 )
 
 func accountKey(id string) string               { return prefixAccount + id }
@@ -73,4 +111,31 @@ func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)
 }
 
+func throttleKey(login string) string { return prefixThrottle + login }
+func secretKey(name string) string    { return prefixSecret + name }
+func onceKey(kind, id string) string  { return prefixOnce + kind + "/" + id }
+
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
+
+// keyPart escapes a free-text value ('/' and '%') for use as one key part,
+// so a prefix scan of one value never runs into another value's keys.
+func keyPart(v string) string {
+	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(v)
+}
+
+func acctNameKey(name, id string) string     { return prefixAcctName + keyPart(name) + "/" + id }
+func acctPhoneKey(phone, id string) string   { return prefixAcctPhone + keyPart(phone) + "/" + id }
+func auditActorPrefix(actor string) string   { return prefixAuditActor + keyPart(actor) + "/" }
+func auditTargetPrefix(target string) string { return prefixAuditTarget + keyPart(target) + "/" }
+func messagePrefix(accountID string) string  { return prefixMessage + accountID + "/" }
+func messageKey(accountID, id string) string { return messagePrefix(accountID) + id }
+func deliveryKey(id string) string           { return prefixDelivery + id }
+func dlvDueKey(due time.Time, id string) string {
+	return prefixDlvDue + fmt.Sprintf("%016x", due.UnixMilli()) + "/" + id
+}
+func dlvSendingKey(id string) string { return prefixDlvSending + id }
+func outboxKey(id string) string     { return prefixOutbox + id }
+func resetKey(login string) string {
+	sum := sha256.Sum256([]byte(login))
+	return prefixReset + hex.EncodeToString(sum[:])
+}

@@ -80,8 +80,12 @@ func (s *Store) OverturnDecision(appID string, actor *domain.Account, d domain.D
 		if len(a.ReturnedParts) > 0 {
 			detail += " [需修改：" + strings.Join(domain.PartTitles(a.ReturnedParts), "、") + "]"
 		}
-		return tx.AppendAudit(AuditEntry{
+		if err := tx.AppendAudit(AuditEntry{
 			At: now, ActorID: actor.ID, Action: "application.overturn", Target: a.ID, Detail: detail, IP: seen.IP,
-		})
+		}); err != nil {
+			return err
+		}
+		// The candidate is told of the new outcome, as of any decision.
+		return tx.NotifyDecision(a, a.CorrectionDeadline, now)
 	})
 }
