@@ -115,6 +115,7 @@ func serve(args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer startDispatcher(store, sender, logger)()
+	defer startReturnReminders(store, logger)() // main_review.go
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
 		Store:            store,

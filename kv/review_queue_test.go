@@ -321,3 +321,27 @@ func TestReviewVersionAndScope(t *testing.T) {
 		t.Errorf("refused decisions wrote: %+v", got)
 	}
 }
+
+// TestRemindDueReturns: a returned application whose 补正截止 is less than
+// a day away gets one reminder, however often the check runs; one further
+// off gets none yet.
+func TestRemindDueReturns(t *testing.T) {
+	s := openTemp(t, false)
+	add := reviewFixture(t, s, 1, 1)
+	soon := add(1, posCode(0, 0), benchStart, domain.StateReturned) // deadline benchStart+49h
+	add(2, posCode(0, 0), benchStart.Add(30*time.Hour), domain.StateReturned)
+	now := benchStart.Add(30 * time.Hour) // 19 h before the first deadline, 49 h before the second
+	for i := range 3 {
+		n, err := s.RemindDueReturns(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int]int{0: 1}[i]; n != want {
+			t.Errorf("run %d: %d reminders, want %d", i, n, want)
+		}
+	}
+	msgs, _, err := s.Messages(soon.CandidateID, 10)
+	if err != nil || len(msgs) != 1 {
+		t.Errorf("candidate messages %v %+v", err, msgs)
+	}
+}
