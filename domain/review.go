@@ -192,3 +192,20 @@ func SafeCell(s string) string {
 	}
 	return s
 }
+
+// MaxCorrectionHours bounds the 补正 period an exam may set (30 days).
+const MaxCorrectionHours = 30 * 24
+
+// ParseCorrectionHours reads the exam form's 补正期限: empty is 0 (the
+// default), else whole hours from 1 to MaxCorrectionHours; msg says why not.
+func ParseCorrectionHours(s string) (hours int, msg string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, ""
+	}
+	h, err := strconv.Atoi(s)
+	if err != nil || h < 1 || h > MaxCorrectionHours {
+		return 0, "补正期限请填写 1 至 720 之间的整数（小时）。"
+	}
+	return h, ""
+}

@@ -263,3 +263,35 @@ func TestReviewRequirements(t *testing.T) {
 		t.Error("ComposeReason")
 	}
 }
+
+// TestExamFormCorrectionHours: the exam form's 补正期限 is stored, shown
+// again for editing, defaults when empty and is refused outside 1–720.
+func TestExamFormCorrectionHours(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{{"", 0, true}, {"24", 24, true}, {" 72 ", 72, true}, {"0", 0, false}, {"721", 0, false}, {"1.5", 0, false}, {"abc", 0, false}} {
+		h, msg := ParseCorrectionHours(tc.in)
+		if (msg == "") != tc.ok || h != tc.want {
+			t.Errorf("%q: %d %q", tc.in, h, msg)
+		}
+	}
+	now := time.Date(2023, 2, 1, 0, 0, 0, 0, Shanghai)
+	f := validExamForm()
+	f.CorrectionHours = "24"
+	e := &Exam{ID: "e1"}
+	if err := f.Apply(e, now); err != nil || e.CorrectionHours != 24 {
+		t.Fatalf("apply 24 h: %v, %d", err, e.CorrectionHours)
+	}
+	f.CorrectionHours = "0"
+	if err := f.Apply(&Exam{ID: "e2"}, now); ErrorFields(err)["correction_hours"] == "" {
+		t.Errorf("0 h accepted: %v", err)
+	}
+	if f := ExamFormOf(e); f.CorrectionHours != "24" {
+		t.Errorf("form of an exam with 24 h: %q", f.CorrectionHours)
+	}
+	if (&Exam{}).CorrectionPeriod() != 48*time.Hour || e.CorrectionPeriod() != 24*time.Hour {
+		t.Errorf("CorrectionPeriod")
+	}
+}
