@@ -35,7 +35,7 @@ func seedDemoApplications(store *kv.Store, now time.Time, out io.Writer) error {
 	}
 	var exam *domain.Exam
 	for _, e := range exams {
-		if e.Code == demoExamCode {
+		if e.Code == demoExamCode(now) {
 			exam = e
 		}
 	}
@@ -95,7 +95,7 @@ func seedDemoApplicant(store *kv.Store, exam *domain.Exam, positions []domain.Po
 	}); err != nil {
 		return err
 	}
-	form := demoForm(i)
+	form := demoApplicantForm(i)
 	pos, ok := demoPosition(positions, acct, &form, exam, i)
 	if !ok {
 		return fmt.Errorf("no eligible position")
@@ -163,7 +163,7 @@ func demoPosition(positions []domain.Position, acct *domain.Account, f *domain.A
 	return domain.Position{}, false
 }
 
-func demoForm(i int) domain.ApplicationForm {
+func demoApplicantForm(i int) domain.ApplicationForm {
 	schools := []string{"武汉大学", "华中科技大学", "华中师范大学", "中南财经政法大学", "湖北大学", "武汉理工大学"}
 	majors := []string{"法学", "汉语言文学", "会计学", "计算机科学与技术", "经济学", "行政管理"}
 	educations := []string{"大学本科", "硕士研究生"}
