@@ -147,12 +147,16 @@ func serve(args []string, logger *slog.Logger) error {
 		if err := seedDemoReviewers(store, time.Now(), os.Stdout); err != nil {
 			return fmt.Errorf("seed demo reviewers: %w", err)
 		}
+		if err := seedDemoApplications(store, time.Now(), os.Stdout); err != nil { // demo_review.go
+			return fmt.Errorf("seed demo applications: %w", err)
+		}
 	}
 	sender, err := notifyCfg.sender(store, *demo)
 	if err != nil {
 		return err
 	}
 	defer startDispatcher(store, sender, logger)()
+	defer startReturnReminders(store, logger)() // main_review.go
 	views.SetAssetURL(static.URL)
 	app := handlers.New(handlers.Config{
 		Store:            store,

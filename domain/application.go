@@ -91,8 +91,12 @@ type Application struct {
 	// ReturnedParts are the parts (ReturnParts ids) the reviewer named when
 	// returning the application (退回修改): only they may change until the
 	// next 报名信息确认, which clears them. Empty outside that loop.
-	ReturnedParts []string       `json:"returned_parts,omitempty"`
-	History       []HistoryEntry `json:"history"`
+	ReturnedParts []string `json:"returned_parts,omitempty"`
+	// CorrectionDeadline is the 补正截止 of the last 退回修改: until then the
+	// candidate may fix the named parts even after registration closed.
+	// Zero when the last decision was not a return.
+	CorrectionDeadline time.Time      `json:"correction_deadline,omitzero"`
+	History            []HistoryEntry `json:"history"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

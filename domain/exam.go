@@ -75,6 +75,8 @@ type Exam struct {
 	// ReferenceDate is the day ages and years of service are computed at
 	// (usually the end of registration), YYYY-MM-DD.
 	ReferenceDate string `json:"reference_date"`
+	// CorrectionHours is the 补正 period after a 退回修改 (0: DefaultCorrectionHours).
+	CorrectionHours int `json:"correction_hours,omitempty"`
 
 	Registration Window `json:"registration"`
 	Review       Window `json:"review"`

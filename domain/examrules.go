@@ -23,8 +23,11 @@ type ExamForm struct {
 	Fee           string // 元, up to two decimals
 	Pledge        string // 报考承诺书 text
 	ReferenceDate string // YYYY-MM-DD; empty = last day of registration
-	Published     bool
-	Windows       map[WindowKind][2]string // start, end
+	// CorrectionHours is the 补正 period after a 退回修改, in hours; empty
+	// = DefaultCorrectionHours.
+	CorrectionHours string
+	Published       bool
+	Windows         map[WindowKind][2]string // start, end
 }
 
 // WindowKinds lists the five windows in the order of the exam's life.
@@ -60,6 +63,9 @@ func ExamFormOf(e *Exam) ExamForm {
 	f := ExamForm{
 		Name: e.Name, Code: e.Code, Pledge: e.CurrentPledge().Text, ReferenceDate: e.ReferenceDate,
 		Published: e.Published, Fee: FormatFee(e.FeeFen), Windows: map[WindowKind][2]string{},
+	}
+	if e.CorrectionHours > 0 {
+		f.CorrectionHours = strconv.Itoa(e.CorrectionHours)
 	}
 	var lv []string
 	for _, l := range e.Levels {
@@ -223,6 +229,12 @@ func (f ExamForm) Apply(e *Exam, now time.Time) error {
 		}
 	} else if !out.Registration.End.IsZero() {
 		out.ReferenceDate = out.Registration.End.Add(-time.Nanosecond).In(Shanghai).Format("2006-01-02")
+	}
+
+	if h, msg := ParseCorrectionHours(f.CorrectionHours); msg != "" {
+		fe.Add("correction_hours", msg)
+	} else {
+		out.CorrectionHours = h
 	}
 
 	out.Published = f.Published

@@ -129,7 +129,8 @@ type Decision struct {
 
 // Review applies a reviewer's decision: CheckTransition, CheckReason,
 // CheckReturnParts, then Apply; a return records the named parts in
-// ReturnedParts. Errors: EINVALID (unknown action, reason, parts),
+// ReturnedParts and sets the 补正截止 (CorrectionDeadline); approval and
+// rejection clear both. Errors: EINVALID (unknown action, reason, parts),
 // EFORBIDDEN (role, window), ECONFLICT (not 待审核).
 func Review(app *Application, exam *Exam, d Decision, actorID string, role Role, now time.Time) error {
 	switch d.Action {
@@ -156,8 +157,13 @@ func transition(app *Application, exam *Exam, action Action, actorID string, rol
 		note = action.Label()
 	}
 	Apply(app, next, actorID, role, now, note)
-	if action == ActionReturn {
+	switch action {
+	case ActionReturn:
 		app.ReturnedParts = parts
+		app.CorrectionDeadline = CorrectionDeadline(exam, now)
+	case ActionApprove, ActionReject:
+		// Also ends a 逾期未补正 loop decided as it stands.
+		app.ReturnedParts, app.CorrectionDeadline = nil, time.Time{}
 	}
 	return nil
 }

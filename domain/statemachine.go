@@ -173,10 +173,18 @@ func CheckTransition(app *Application, exam *Exam, action Action, role Role, now
 	if !slices.Contains(r.roles, role) {
 		return "", roleError(action)
 	}
-	if !slices.Contains(r.from, app.State) {
+	// A return not fixed by its 补正截止 may be approved or rejected as it stands.
+	overdueDecision := (action == ActionApprove || action == ActionReject) && CorrectionOverdue(app, now)
+	if !slices.Contains(r.from, app.State) && !overdueDecision {
 		return "", stateError(action, app.State)
 	}
-	if r.window != "" && !(action == ActionPay && role == RoleSystem) {
+	switch {
+	case r.window == WindowRegistration:
+		// After registration closed, a 退回修改 may still be fixed until its 补正截止.
+		if err := CandidateWindow(app, exam, now); err != nil {
+			return "", err
+		}
+	case r.window != "" && !(action == ActionPay && role == RoleSystem):
 		if err := CheckWindow(exam, r.window, now); err != nil {
 			return "", err
 		}

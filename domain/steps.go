@@ -119,7 +119,7 @@ func Steps(app *Application, exam *Exam, hasPhoto bool, now time.Time) []Step {
 	f.st = a.State
 	f.started = app != nil && f.st.stage() >= 0
 	f.editable = f.st.Editable()
-	f.regErr = CheckWindow(exam, WindowRegistration, now)
+	f.regErr = CandidateWindow(app, exam, now)
 	f.lockedMsg = "报名信息已确认，不能再修改。"
 	if f.st.Final() {
 		f.lockedMsg = "资格审查已通过，报名信息不能再修改。"

@@ -29,7 +29,8 @@ func examFormOf(c *fiber.Ctx) domain.ExamForm {
 		Name: formValue(c, "name"), Code: formValue(c, "code"), Levels: formValue(c, "levels"),
 		Subjects: formValue(c, "subjects"), Fee: formValue(c, "fee"), Pledge: formValue(c, "pledge"),
 		ReferenceDate: formValue(c, "reference_date"), Published: c.FormValue("published") == "1",
-		Windows: map[domain.WindowKind][2]string{},
+		CorrectionHours: formValue(c, "correction_hours"),
+		Windows:         map[domain.WindowKind][2]string{},
 	}
 	for _, k := range domain.WindowKinds {
 		f.Windows[k] = [2]string{formValue(c, domain.WindowField(k, false)), formValue(c, domain.WindowField(k, true))}

@@ -94,7 +94,11 @@ func returnedNotice(a *domain.Application) *views.ReturnedNotice {
 	if a == nil || !a.InReturnLoop() {
 		return nil
 	}
-	return &views.ReturnedNotice{Reason: a.ReviewReason, Parts: domain.PartTitles(a.ReturnedParts)}
+	n := &views.ReturnedNotice{Reason: a.ReviewReason, Parts: domain.PartTitles(a.ReturnedParts)}
+	if !a.CorrectionDeadline.IsZero() {
+		n.Deadline = domain.FormatTime(a.CorrectionDeadline)
+	}
+	return n
 }
 
 func (ac *applyCtx) levelName() string {

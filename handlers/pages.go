@@ -16,6 +16,13 @@ func (s *Server) home(c *fiber.Ctx) error {
 	p := views.HomeProps{}
 	if acct := account(c); acct != nil {
 		p.User = &views.User{ID: acct.ID, Name: acct.Name, Role: acct.Role}
+		if acct.Role == domain.RoleCandidate {
+			msgs, err := s.correctionNotices(acct.ID)
+			if err != nil {
+				return err
+			}
+			p.Corrections = msgs
+		}
 	}
 	exams, err := s.store.PublishedExams()
 	if err != nil {

@@ -23,6 +23,10 @@ func (s *Server) statusItem(a *domain.Application) (views.StatusItem, error) {
 	if a.InReturnLoop() {
 		it.Parts = domain.PartTitles(a.ReturnedParts)
 	}
+	if domain.ReviewBucket(a) == domain.StateReturned && !a.CorrectionDeadline.IsZero() {
+		it.Deadline = domain.FormatTime(a.CorrectionDeadline)
+		it.Overdue = domain.CorrectionOverdue(a, s.now())
+	}
 	if l, ok := exam.Level(a.LevelCode); ok {
 		it.LevelName = l.Name
 	}

@@ -42,6 +42,9 @@ func (tx *Tx) writeApplication(old, a *domain.Application) error {
 	if err := tx.adjustCounts(a.ExamID, a.ID, oldCode, oldState, a.PositionCode, a.State); err != nil {
 		return err
 	}
+	if err := tx.indexReview(old, a); err != nil { // review_queue.go
+		return err
+	}
 	return tx.Put(appKey(a.ID), a)
 }
 

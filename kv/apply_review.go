@@ -15,7 +15,16 @@ import (
 // reason, parts), and appends an audit entry naming the parts. Returns
 // EFORBIDDEN, ECONFLICT (not 待审核 any more: another reviewer was first),
 // EINVALID (action, reason, parts) or ENOTFOUND.
-func (s *Store) ReviewApplication(appID string, actor *domain.Account, d domain.Decision, now time.Time) (*domain.Application, error) {
+//
+// seen, when given, carries the version the reviewer's page showed (a
+// changed application is refused with ECONFLICT) and the client IP for the
+// audit entry. A reviewer's application of another department is
+// ENOTFOUND when seen is given: the dashboard does not reveal it exists.
+func (s *Store) ReviewApplication(appID string, actor *domain.Account, d domain.Decision, now time.Time, seen ...ReviewSeen) (*domain.Application, error) {
+	var sn ReviewSeen
+	if len(seen) > 0 {
+		sn = seen[0]
+	}
 	switch d.Action {
 	case domain.ActionApprove, domain.ActionReturn, domain.ActionReject:
 	default:
@@ -32,7 +41,17 @@ func (s *Store) ReviewApplication(appID string, actor *domain.Account, d domain.
 				return err
 			}
 			if !domain.CanReview(actor, p) {
+				if len(seen) > 0 {
+					return errNoSuchApplication
+				}
 				return domain.Errorf(domain.EFORBIDDEN, "您无权审核该职位的报名。")
+			}
+		}
+		// A decided application gets the state machine's "already decided"
+		// answer; a reviewable one that changed since the page, the version's.
+		if a.State.AwaitingReview() || domain.CorrectionOverdue(a, now) {
+			if err := domain.CheckReviewVersion(a, sn.Version); err != nil {
+				return err
 			}
 		}
 		from := a.State
@@ -44,11 +63,11 @@ func (s *Store) ReviewApplication(appID string, actor *domain.Account, d domain.
 			detail += " [需修改：" + strings.Join(domain.PartTitles(a.ReturnedParts), "、") + "]"
 		}
 		if err := tx.AppendAudit(AuditEntry{
-			At: now, ActorID: actor.ID, Action: "application." + string(d.Action), Target: a.ID, Detail: detail,
+			At: now, ActorID: actor.ID, Action: "application." + string(d.Action), Target: a.ID, Detail: detail, IP: sn.IP,
 		}); err != nil {
 			return err
 		}
 		// The candidate is told in the same transaction (站内消息 + outbox).
-		return tx.NotifyDecision(a, time.Time{}, now)
+		return tx.NotifyDecision(a, a.CorrectionDeadline, now)
 	})
 }

@@ -31,6 +31,8 @@ import (
 //	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so
 //	                                            concurrent changes to a popular position rarely conflict
 //	    unique "exam_code": <exam code> -> examID (exams.go)
+//	v1/idx/rq/<examID>/<department>/<bucket>/<since>/<appID>  queue entry: the review dashboard (review_queue.go)
+//	v1/meta/rq_built                            marker: the review queue index covers every application
 //	v1/notice/<noticeID>                        domain.Notice (JSON); attachments are blobs (notices.go)
 //	v1/throttle/<login name>                    domain.LoginThrottle (JSON), with a TTL of LoginFailureMemory;
 //	                                            kept for unknown names too, so they answer like real ones

@@ -50,6 +50,7 @@ type Store struct {
 	db        *badger.DB
 	positions *catalog
 	counts    *countCache
+	queue     *queueCache // review queue sizes (review_queue.go)
 	log       *slog.Logger
 	cancel    context.CancelFunc
 	gcDone    chan struct{}
@@ -100,6 +101,11 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadCounts(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadReviewQueue(); err != nil {
 		cancel()
 		db.Close()
 		return nil, err

@@ -78,8 +78,9 @@ type FlowStep struct {
 // ReturnedNotice is what a reviewer asked for when returning an
 // application (退回修改): the reason and the titles of the named parts.
 type ReturnedNotice struct {
-	Reason string
-	Parts  []string
+	Reason   string
+	Parts    []string
+	Deadline string // 补正截止
 }
 
 // ApplyFlowProps is the 报考流程 page.
@@ -334,6 +335,8 @@ type StatusItem struct {
 	PositionDept string // 遴选机关 of the position
 	Reason       string
 	Parts        []string // titles of the parts to fix after 退回修改
+	Deadline     string   // 补正截止 of a 退回修改 ("" when none)
+	Overdue      bool     // the 补正截止 has passed (逾期未补正)
 	History      []domain.HistoryEntry
 	UpdatedAt    string
 }

@@ -82,6 +82,7 @@ func NavFor(u *User) []NavItem {
 			{"home", "首页", "/"},
 			{"admin", "考试管理", "/admin/exams"},
 			{"admin-notices", "公告管理", "/admin/notices"},
+			{"admin-review", "审核进度", "/admin/review"},
 			{"admin-accounts", "账号管理", "/admin/accounts"},
 			{"admin-site", "网站信息", "/admin/site"},
 			{"notices", "考试公告", "/notices"},
