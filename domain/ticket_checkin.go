@@ -96,3 +96,25 @@ func DecideCheckIn(inv *Account, seat *Seat, prev *CheckIn, now time.Time) (rec 
 	}
 	return &CheckIn{ExamID: seat.ExamID, TicketNo: seat.TicketNo, AppID: seat.AppID, At: now, ByID: inv.ID}, false, nil
 }
+
+// InvigilatorInput is the administrator's 新建监考账号 form.
+type InvigilatorInput struct {
+	Name     string
+	Login    string
+	Password string
+}
+
+// Validate checks the form like a reviewer's (user name, 姓名, initial password).
+func (in InvigilatorInput) Validate() error {
+	fields := FieldErrors{}
+	if n := len([]rune(strings.TrimSpace(in.Name))); n == 0 || n > 30 {
+		fields.Add("name", "请填写姓名（不超过 30 个字）。")
+	}
+	if err := ValidateStaffLogin(in.Login); err != nil {
+		fields.Add("login", ErrorMessage(err))
+	}
+	if err := ValidatePassword(in.Password, ""); err != nil {
+		fields.Add("password", ErrorMessage(err))
+	}
+	return fields.Err()
+}

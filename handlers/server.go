@@ -71,6 +71,8 @@ type Server struct {
 	captchaLimit int
 	// demoOutbox: /admin/outbox shows the demo sender's messages.
 	demoOutbox bool
+	// tickets caches the ticket signing key and drawn 准考证 PDFs (ticket.go).
+	tickets ticketCache
 }
 
 // New builds the Fiber app with every route and middleware.
