@@ -72,7 +72,7 @@ examreg demo accounts (password for all: %s)
   管理员 admin    : %s
 
 `, demoPassword, candidateID, demoReviewerLogin, demoAdminLogin)
-	return nil
+	return seedDemoTickets(store, now, out)
 }
 
 // loginMissing reports whether no account has the login name.
