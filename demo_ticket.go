@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"slices"
 	"time"
 
 	"examreg/domain"
@@ -23,16 +20,7 @@ const demoInstructions = `一、考生须凭本准考证和有效居民身份证
 // five 考场 and a 监考 account, each only when missing, so -demo stays safe
 // on every start. (Seats are assigned by the administrator once candidates
 // have paid.)
-func seedDemoTickets(store *kv.Store, now time.Time, out io.Writer) error {
-	exams, err := store.Exams()
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(exams, func(e *domain.Exam) bool { return e.Code == demoExamCode })
-	if i < 0 {
-		return nil
-	}
-	exam := exams[i]
+func seedDemoTickets(store *kv.Store, exam *domain.Exam, now time.Time) error {
 	audit := kv.AuditEntry{At: now, ActorID: "demo", Action: "ticket.settings", Detail: "demo"}
 	settings, err := store.TicketSettings(exam.ID)
 	if err != nil {
@@ -77,6 +65,5 @@ func seedDemoTickets(store *kv.Store, now time.Time, out io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "  监考 invigilator: %s (考点 01)\n\n", demoInvigilatorLogin)
 	return nil
 }
