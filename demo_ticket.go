@@ -27,7 +27,8 @@ func seedDemoTickets(store *kv.Store, exam *domain.Exam, now time.Time) error {
 		return err
 	}
 	if settings.ExamNo == "" {
-		t := &domain.TicketSettings{ExamID: exam.ID, ExamNo: "2023", Instructions: demoInstructions}
+		// The 考试代码 is the exam's year (its code starts with it: 2026HBLX).
+		t := &domain.TicketSettings{ExamID: exam.ID, ExamNo: exam.Code[:4], Instructions: demoInstructions}
 		if err := t.Validate(); err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ import (
 // to the fixture exam brought to 已缴费 through the state machine: approved,
 // then domain.ActionPay by RoleSystem, as a confirmed payment does. It
 // returns a client logged in as the candidate and the application id.
-func paidCandidate(t *testing.T, ts *testServer, n int, code string) (*client, string) {
+func paidCandidate(t testing.TB, ts *testServer, n int, code string) (*client, string) {
 	t.Helper()
 	login := idNumber("420102", "19880512", fmt.Sprintf("%03d", 500+n))
 	acct := createStaff(t, ts, domain.RoleCandidate, login, func(a *domain.Account) {
@@ -42,7 +42,7 @@ func paidCandidate(t *testing.T, ts *testServer, n int, code string) (*client, s
 }
 
 // ticketExamWindows gives the fixture exam a printing window from 5 to 10 April.
-func ticketExamWindows(t *testing.T, ts *testServer) (opens time.Time) {
+func ticketExamWindows(t testing.TB, ts *testServer) (opens time.Time) {
 	t.Helper()
 	opens = time.Date(2023, 4, 5, 9, 0, 0, 0, domain.Shanghai)
 	if err := ts.store.Update(func(tx *kv.Tx) error {
@@ -223,4 +223,44 @@ func TestTicketJourney(t *testing.T) {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// seatedCandidate sets up settings, one venue and a seated, paid candidate
+// with the printing window open, and returns the candidate's client and application.
+func seatedCandidate(b testing.TB, ts *testServer) (*client, string) {
+	installExam(b, ts.store)
+	opens := ticketExamWindows(b, ts)
+	if err := ts.store.SaveTicketSettings(&domain.TicketSettings{ExamID: fxExamID, ExamNo: "2023", Instructions: "一、携带准考证和身份证。"}, kv.AuditEntry{At: testStart}, testStart); err != nil {
+		b.Fatal(err)
+	}
+	v, _ := domain.VenueInput{No: "1", Name: "武汉一中", Address: "武汉市", Rooms: "1"}.Validate()
+	v.ExamID = fxExamID
+	if err := ts.store.SaveVenue(v, true, kv.AuditEntry{At: testStart}, testStart); err != nil {
+		b.Fatal(err)
+	}
+	_, appID := paidCandidate(b, ts, 1, "1001")
+	if _, err := ts.store.AssignSeats(fxExamID, &domain.Account{ID: "admin", Role: domain.RoleAdmin}, 1, testStart); err != nil {
+		b.Fatal(err)
+	}
+	ts.clock.Set(opens.Add(time.Hour))
+	c := ts.client()
+	loginAs(b, c, idNumber("420102", "19880512", "501"), testPassword)
+	return c, appID
+}
+
+// BenchmarkTicketPDFCached is a candidate's repeated 准考证 PDF download
+// through the handler (session, loads, cache hit).
+func BenchmarkTicketPDFCached(b *testing.B) {
+	ts := newTestServer(b)
+	c, appID := seatedCandidate(b, ts)
+	path := "/ticket/" + appID + "/ticket.pdf"
+	if r := c.Get(path); r.Status != http.StatusOK {
+		b.Fatal(r)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := c.Get(path); r.Status != http.StatusOK {
+			b.Fatal(r)
+		}
+	}
 }
