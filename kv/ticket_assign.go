@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -17,6 +18,11 @@ import (
 // allows a transaction with our options. A batch that is still too big is
 // split (see writeSeatBatch).
 const seatBatch = 100
+
+// seatRunMu lets one seat run write at a time: two administrators pressing
+// 开始编排 together would otherwise interleave batches of two plans and each
+// remove the other's seats as stale. (One process owns a data directory.)
+var seatRunMu sync.Mutex
 
 // AssignSeats runs the exam's seat assignment (考场编排) for every paid
 // application, or resumes the run a crash cut short.
@@ -38,6 +44,8 @@ const seatBatch = 100
 // Refused before anything is written: printing opened (EFORBIDDEN), too few
 // seats, no venues, no 考试代码, nobody paid (ECONFLICT). Returns the run.
 func (s *Store) AssignSeats(examID string, actor *domain.Account, seed uint64, now time.Time) (*domain.SeatRun, error) {
+	seatRunMu.Lock()
+	defer seatRunMu.Unlock()
 	var (
 		exam     *domain.Exam
 		settings *domain.TicketSettings
