@@ -54,6 +54,7 @@ import (
 //	v1/seat/<examID>/<appID>                    domain.Seat of an application
 //	v1/idx/seat_no/<examID>/<准考证号>           appID; sorted by venue, room, seat (rosters, check-in by number)
 //	v1/checkin/<examID>/<准考证号>               domain.CheckIn (ticket_checkin.go)
+//	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
 //
 // Issues that add records add their keys here.
 const (
@@ -74,6 +75,7 @@ const (
 	prefixSecret   = "v1/secret/"
 	prefixOnce     = "v1/once/"
 	siteKey        = "v1/site"
+	prefixUpload   = "v1/upload_quota/"
 
 	prefixAcctName    = "v1/idx/acct_name/"
 	prefixAcctPhone   = "v1/idx/acct_phone/"
@@ -124,9 +126,10 @@ func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)
 }
 
-func throttleKey(login string) string { return prefixThrottle + login }
-func secretKey(name string) string    { return prefixSecret + name }
-func onceKey(kind, id string) string  { return prefixOnce + kind + "/" + id }
+func throttleKey(login string) string              { return prefixThrottle + login }
+func secretKey(name string) string                 { return prefixSecret + name }
+func onceKey(kind, id string) string               { return prefixOnce + kind + "/" + id }
+func uploadQuotaKey(accountID, kind string) string { return prefixUpload + accountID + "/" + kind }
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
 
