@@ -48,6 +48,9 @@ func seedDemo(store *kv.Store, now time.Time, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo candidates: %w", err)
 	}
+	if err := seedDemoTickets(store, exam, now); err != nil {
+		return fmt.Errorf("demo tickets: %w", err)
+	}
 	printDemoCredentials(out, candidateID, states)
 	return nil
 }
@@ -115,6 +118,7 @@ func printDemoCredentials(out io.Writer, candidateID string, states []demoStateL
 	for _, st := range states {
 		fmt.Fprintf(out, "  考生 candidate   %s  %s：%s\n", st.login, st.name, st.state.Label())
 	}
+	fmt.Fprintf(out, "  监考 invigilator %s（考点 01：入场核验）\n", demoInvigilatorLogin)
 	fmt.Fprintln(out)
 }
 

@@ -21,6 +21,8 @@ func (r Role) Label() string {
 		return "审核员"
 	case RoleAdmin:
 		return "管理员"
+	case RoleInvigilator:
+		return "监考"
 	}
 	return string(r)
 }
@@ -39,6 +41,8 @@ type Account struct {
 	Sex          string   `json:"sex,omitempty"`         // 男 / 女, derived from the ID number
 	Departments  []string `json:"departments,omitempty"` // reviewer: 遴选机关 they review
 	PhotoID      string   `json:"photo_id,omitempty"`    // blob id of the normalised photo; empty until uploaded
+	// Venue scopes an invigilator (监考) to one 考点: domain.VenueScope(examID, venueNo).
+	Venue string `json:"venue,omitempty"`
 	// MustChangePassword: the password was set by an administrator (a new
 	// reviewer's initial one, a one-time reset); nothing but 修改密码 opens until it changes.
 	MustChangePassword bool `json:"must_change_password,omitempty"`

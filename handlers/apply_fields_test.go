@@ -185,7 +185,7 @@ func TestFormPrefillReadOnlyAndErrorLinks(t *testing.T) {
 	links.Each(func(_ int, a *goquery.Selection) {
 		href, _ := a.Attr("href")
 		hrefs[href] = true
-		if r.Doc().Find(`[id="` + strings.TrimPrefix(href, "#") + `"]`).Length() != 1 {
+		if r.Doc().Find(`[id="`+strings.TrimPrefix(href, "#")+`"]`).Length() != 1 {
 			t.Errorf("link %s leads nowhere", href)
 		}
 	})

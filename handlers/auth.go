@@ -205,6 +205,8 @@ func afterLogin(acct *domain.Account, next string) string {
 		return "/review"
 	case domain.RoleAdmin:
 		return "/admin/exams"
+	case domain.RoleInvigilator:
+		return "/checkin"
 	}
 	return "/"
 }

@@ -70,8 +70,8 @@ func reviewBenchServer(b *testing.B) *testServer {
 					a := &domain.Application{
 						ID: fmt.Sprintf("rba%07d", i), ExamID: e.ID, CandidateID: cand.ID, LevelCode: "sz", Version: 6,
 						PositionCode: fmt.Sprintf("%03d%02d", d, p), State: domain.StateSubmitted, PhotoID: "ph", RecommendationID: "rec",
-						Form:    domain.ApplicationForm{Ethnicity: "汉族", Employer: "某单位科员", Phone: "13800138000"},
-						History: []domain.HistoryEntry{{At: at, From: domain.StateMaterialsUploaded, To: domain.StateSubmitted}},
+						Form:      domain.ApplicationForm{Ethnicity: "汉族", Employer: "某单位科员", Phone: "13800138000"},
+						History:   []domain.HistoryEntry{{At: at, From: domain.StateMaterialsUploaded, To: domain.StateSubmitted}},
 						CreatedAt: at, UpdatedAt: at,
 					}
 					if (i/reviewBenchDepts)%2 == 1 {
@@ -96,12 +96,16 @@ func reviewBenchServer(b *testing.B) *testServer {
 
 // BenchmarkReviewDashboard measures, at the load (in-memory store),
 // a reviewer of one department (500 waiting) working the dashboard:
+//
 //   - page: GET /review, the full page (layout, filters, counts, 50 rows);
+//
 //   - fragment: the list alone (an htmx filter or a poll after a change);
+//
 //   - poll-unchanged: the 10 s poll when nothing changed (204, no body);
+//
 //   - review-page: GET /review/:id (the application, requirements, history).
 //
-//	go test ./handlers -run '^$' -bench ReviewDashboard -benchtime 300x -benchmem
+//     go test ./handlers -run '^$' -bench ReviewDashboard -benchtime 300x -benchmem
 func BenchmarkReviewDashboard(b *testing.B) {
 	ts := reviewBenchServer(b)
 	c := ts.client()

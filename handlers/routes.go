@@ -36,7 +36,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	auth.Post("/forgot/reset", limitBody(formLimit), s.doReset)
 	app.Post("/logout", limitBody(formLimit), s.doLogout)
 
-	signedIn := s.requireRole(domain.RoleCandidate, domain.RoleReviewer, domain.RoleAdmin)
+	signedIn := s.requireRole(domain.RoleCandidate, domain.RoleReviewer, domain.RoleAdmin, domain.RoleInvigilator)
 	app.Get("/account/password", signedIn, s.showPassword)
 	app.Post("/account/password", signedIn, limitBody(formLimit), s.savePassword)
 
@@ -50,10 +50,10 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	s.applyRoutes(app)  // routes_apply.go: the candidate's application flow
 	s.staffRoutes(app)  // routes_staff.go: staff accounts, support, audit log, outbox
 	s.reviewRoutes(app) // routes_review.go: 资格审核 dashboard, decisions, exports, overview
+	s.ticketRoutes(app) // routes_ticket.go: venues, seats, 打印准考证, 入场核验
 
 	// Steps whose features come with later work: honest pages, never fake ones.
 	app.Get("/pay", candidate, s.notOpen("网上缴费", "pay", "网上缴费功能尚未开放。审核通过的考生请在考试公告规定的缴费时间内登录缴费。"))
-	app.Get("/ticket", candidate, s.notOpen("打印准考证", "ticket", "准考证打印尚未开放。请在考试公告规定的时间内登录打印准考证。"))
 	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))
 
 	app.Use(notFound)

@@ -79,6 +79,8 @@ type Server struct {
 	captchaLimit int
 	// demoOutbox: /admin/outbox shows the demo sender's messages.
 	demoOutbox bool
+	// tickets caches the ticket signing key and drawn 准考证 PDFs (ticket.go).
+	tickets ticketCache
 	// pdfCheckSlots bounds concurrent 推荐表 checks (pdfcpu parsing).
 	pdfCheckSlots chan struct{}
 	uploadQuota   domain.UploadQuota

@@ -50,6 +50,12 @@ import (
 //	v1/idx/dlv_sending/<deliveryID>             empty; deliveries being sent (a crash leaves them here)
 //	v1/outbox/<id>                              kv.OutboxMail (JSON): what the demo sender "sent" (/admin/outbox)
 //	v1/reset/<sha256 of login, hex>             domain.ResetCode (JSON): 忘记密码 code of a login (reset.go)
+//	v1/venue/<examID>/<venueNo, 2 digits>       domain.Venue: a 考点 and its 考场 (venue.go)
+//	v1/ticketcfg/<examID>                       domain.TicketSettings: 考试代码 and 考生须知 (venue.go)
+//	v1/seatrun/<examID>                         domain.SeatRun: the exam's last seat assignment (ticket_assign.go)
+//	v1/seat/<examID>/<appID>                    domain.Seat of an application
+//	v1/idx/seat_no/<examID>/<准考证号>           appID; sorted by venue, room, seat (rosters, check-in by number)
+//	v1/checkin/<examID>/<准考证号>               domain.CheckIn (ticket_checkin.go)
 //	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
 //
 // Issues that add records add their keys here.
@@ -87,6 +93,13 @@ const (
 	prefixDlvSending  = "v1/idx/dlv_sending/"
 	prefixOutbox      = "v1/outbox/"
 	prefixReset       = "v1/reset/"
+
+	prefixVenue     = "v1/venue/"
+	prefixTicketCfg = "v1/ticketcfg/"
+	prefixSeatRun   = "v1/seatrun/"
+	prefixSeat      = "v1/seat/"
+	prefixSeatNo    = "v1/idx/seat_no/"
+	prefixCheckIn   = "v1/checkin/"
 )
 
 // Unique index names.
@@ -149,4 +162,16 @@ func outboxKey(id string) string     { return prefixOutbox + id }
 func resetKey(login string) string {
 	sum := sha256.Sum256([]byte(login))
 	return prefixReset + hex.EncodeToString(sum[:])
+}
+
+func venuePrefix(examID string) string         { return prefixVenue + examID + "/" }
+func venueKey(examID string, no int) string    { return venuePrefix(examID) + twoDigits(no) }
+func ticketCfgKey(examID string) string        { return prefixTicketCfg + examID }
+func seatRunKey(examID string) string          { return prefixSeatRun + examID }
+func seatPrefix(examID string) string          { return prefixSeat + examID + "/" }
+func seatKey(examID, appID string) string      { return seatPrefix(examID) + appID }
+func seatNoPrefix(examID string) string        { return prefixSeatNo + examID + "/" }
+func seatNoKey(examID, ticketNo string) string { return seatNoPrefix(examID) + ticketNo }
+func checkInKey(examID, ticketNo string) string {
+	return prefixCheckIn + examID + "/" + ticketNo
 }

@@ -85,6 +85,9 @@ func (s *Store) CreateStaffAccount(a *domain.Account, audit AuditEntry) error {
 		}
 		audit.Target = a.ID
 		audit.Detail = "新建" + a.Role.Label() + " " + a.LoginName + "（" + a.Name + "）遴选机关：" + strings.Join(a.Departments, "、")
+		if a.Venue != "" {
+			audit.Detail = "新建" + a.Role.Label() + " " + a.LoginName + "（" + a.Name + "）考点：" + a.Venue
+		}
 		if err := tx.AppendAudit(audit); err != nil {
 			return err
 		}

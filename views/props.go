@@ -77,6 +77,11 @@ func NavFor(u *User) []NavItem {
 			{"stats", "报名人数统计", "/stats"},
 			{"help", "报考须知", "/help"},
 		}
+	case u.Role == domain.RoleInvigilator:
+		return []NavItem{
+			{"checkin", "入场核验", "/checkin"},
+			{"help", "报考须知", "/help"},
+		}
 	default:
 		return []NavItem{
 			{"home", "首页", "/"},

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"examreg/domain"
+	"examreg/handlers"
+	"examreg/kv"
+)
+
+// TestBrowserTicket goes on from 已缴费: the administrator assigns seats,
+// the candidate prints the ticket (page and PDF), and the invigilator's
+// phone page checks the ticket in once, warns the second time and refuses
+// a tampered token.
+func TestBrowserTicket(t *testing.T) {
+	var offset atomic.Int64 // how far the server's clock runs ahead of the real one
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	srv := startServer(t, func(c *handlers.Config) { c.Clock = clock })
+	resetShots(t)
+	exam := demoExam(t, srv.Store)
+
+	// 陈静 is seeded 审核通过; a confirmed payment (ActionPay by RoleSystem) makes her 已缴费.
+	login := "42010219950102264" + string(domain.IDCheckDigit("42010219950102264"))
+	acct, err := srv.Store.AccountByLogin(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := srv.Store.ApplicationOf(acct.ID, exam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Store.UpdateApplication(app.ID, func(_ *kv.Tx, a *domain.Application) error {
+		return domain.Transition(a, exam, domain.ActionPay, "alipay", domain.RoleSystem, time.Now(), "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	var ticketNo string
+	t.Run("administrator assigns seats", func(t *testing.T) {
+		b := newTab(t, srv)
+		b.loginAdmin()
+		b.open("/admin/exams/" + exam.ID + "/venues")
+		b.assertText("已缴费考生 1 人", "武汉市第一中学")
+		b.fillByLabel("随机种子（选填，留空由系统生成并记录）", "2023")
+		b.submit("开始编排")
+		b.waitForText("考场编排完成")
+		b.assertText("随机种子 2023")
+		b.screenshot("seats-assigned")
+	})
+	// Printing opens 25 days after the demo's start.
+	offset.Store(int64(26 * 24 * time.Hour))
+	t.Run("candidate prints the ticket", func(t *testing.T) {
+		b := newTab(t, srv)
+		b.loginAs(login, demoPassword)
+		b.open("/ticket")
+		ticketNo = b.byTestID("ticket-no")
+		if !regexp.MustCompile(`^`+exam.Code[:4]+`01\d{5}$`).MatchString(ticketNo) {
+			b.fatalf("准考证号 %q", ticketNo)
+		}
+		b.assertText("陈静", "武汉市第一中学", "考生须知", "笔试准考证")
+		b.screenshot("ticket")
+
+		pdf := fetchAs(t, srv.URL, login, "/ticket/"+app.ID+"/ticket.pdf")
+		cmd := exec.Command("pdftotext", "-", "-")
+		cmd.Stdin = strings.NewReader(string(pdf))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Skipf("pdftotext: %v", err)
+		}
+		room := fmt.Sprintf("第 %s 考场", ticketNo[6:9])
+		for _, want := range []string{"陈静", ticketNo, room} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("PDF text lacks %q", want)
+			}
+		}
+	})
+	t.Run("invigilator checks in on a phone", func(t *testing.T) {
+		b := newTab(t, srv, withPhone())
+		b.loginAs(demoInvigilatorLogin, demoPassword)
+		b.waitForURL("/checkin")
+		b.assertPhoneLayout("check-in page")
+		key, err := srv.Store.TicketSigningKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := domain.SignTicket(key, domain.TicketClaims{ExamID: exam.ID, TicketNo: ticketNo, AppID: app.ID})
+		b.fillByLabel("准考证号（或扫描二维码）", token)
+		b.submit("核验签到")
+		b.waitForText("签到成功")
+		b.assertText("陈静")
+		b.screenshot("checked-in")
+		b.fillByLabel("准考证号（或扫描二维码）", ticketNo)
+		b.submit("核验签到")
+		b.waitForText("已签到 于")
+		b.screenshot("second-scan")
+		tampered := []byte(token)
+		tampered[len(tampered)-3] ^= 1
+		b.fillByLabel("准考证号（或扫描二维码）", string(tampered))
+		b.submit("核验签到")
+		b.waitForText("篡改")
+		b.screenshot("tampered")
+		b.assertPhoneLayout("check-in refusal")
+	})
+}
+
+// demoExam returns the seeded demo exam.
+func demoExam(t *testing.T, store *kv.Store) *domain.Exam {
+	t.Helper()
+	exams, err := store.Exams()
+	if err != nil || len(exams) == 0 {
+		t.Fatalf("no demo exam: %v", err)
+	}
+	return exams[0]
+}
+
+// fetchAs logs in through the form with a plain HTTP client and GETs path.
+func fetchAs(t *testing.T, base, login, path string) []byte {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token on /login")
+	}
+	res, err = c.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "id_number": {login}, "password": {demoPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = c.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.HasPrefix(string(body), "%PDF") {
+		t.Fatalf("GET %s: %d %.200s", path, res.StatusCode, body)
+	}
+	return body
+}
