@@ -28,6 +28,11 @@ package kv
 //	                                            kept for unknown names too, so they answer like real ones
 //	v1/secret/<name>                            32 random bytes made on first use (captcha and form-token keys)
 //	v1/once/<kind>/<id>                         empty, with a TTL: a single-use token already spent (captcha)
+//	v1/order/<orderID>                          domain.Order; orderID (time-ordered) is Alipay's out_trade_no (pay.go)
+//	v1/idx/order_open/<appID>                   raw orderID: the application's one created order
+//	v1/idx/order_by_app/<appID>/<orderID>       empty; an application's orders
+//	v1/idx/order_created/<orderID>              empty; orders not yet paid or closed (reconciliation)
+//	v1/payanom/<orderID>-<kind>                 domain.PaymentAnomaly: money that settled nothing, queued for refund
 //
 // Issues that add records add their keys here.
 const (
