@@ -15,6 +15,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 
 	app.Get("/static/:name", serveStatic)
 	app.Get("/healthz", s.healthz)
+	s.payPublicRoutes(app) // pay.go: Alipay's notify_url and the demo gateway
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
 	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF)
@@ -42,9 +43,9 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 
 	s.examRoutes(app)  // routes_exams.go: exams, positions, counts, announcements, admin
 	s.applyRoutes(app) // routes_apply.go: the candidate's application flow
+	s.payRoutes(app)   // pay.go: 网上缴费
 
 	// Steps whose features come with later work: honest pages, never fake ones.
-	app.Get("/pay", candidate, s.notOpen("网上缴费", "pay", "网上缴费功能尚未开放。审核通过的考生请在考试公告规定的缴费时间内登录缴费。"))
 	app.Get("/ticket", candidate, s.notOpen("打印准考证", "ticket", "准考证打印尚未开放。请在考试公告规定的时间内登录打印准考证。"))
 	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))
 	app.Get("/review", s.requireRole(domain.RoleReviewer, domain.RoleAdmin), s.notOpen("资格审核", "review", "资格审核功能尚未开放。"))

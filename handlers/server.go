@@ -41,6 +41,8 @@ type Config struct {
 	// CaptchaRateLimit is the number of captcha images one client IP may
 	// fetch per minute; 0 means the default (60).
 	CaptchaRateLimit int
+	// Pay wires 网上缴费 (pay.go); nil: /pay says it is not open.
+	Pay *PayConfig
 }
 
 // Server holds what the handlers share.
@@ -66,6 +68,8 @@ type Server struct {
 	proxyHeader  string
 	trusted      []netip.Prefix
 	captchaLimit int
+	pay          *PayConfig
+	reconciler   *Reconciler
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -100,6 +104,8 @@ func New(cfg Config) *fiber.App {
 		proxyHeader:  cfg.ProxyHeader,
 		trusted:      parseTrusted(cfg.TrustedProxies),
 		captchaLimit: cfg.CaptchaRateLimit,
+		pay:          cfg.Pay,
+		reconciler:   NewReconciler(cfg),
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,
