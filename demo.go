@@ -120,9 +120,10 @@ func seedDemoExam(store *kv.Store, now time.Time) error {
 		Windows: map[domain.WindowKind][2]string{
 			domain.WindowRegistration: demoWindow(base.Add(-day), base.Add(14*day)),
 			domain.WindowReview:       demoWindow(base.Add(-day), base.Add(16*day)),
-			domain.WindowPayment:      demoWindow(base.Add(17*day), base.Add(20*day)),
-			domain.WindowTicket:       demoWindow(base.Add(25*day), base.Add(30*day)),
-			domain.WindowScore:        demoWindow(base.Add(50*day), base.Add(80*day)),
+			// Payment opens with review, so the demo walks to 已缴费 at once.
+			domain.WindowPayment: demoWindow(base.Add(-day), base.Add(20*day)),
+			domain.WindowTicket:  demoWindow(base.Add(25*day), base.Add(30*day)),
+			domain.WindowScore:   demoWindow(base.Add(50*day), base.Add(80*day)),
 		},
 	}
 	exam := &domain.Exam{ID: kv.NewID(now)}
