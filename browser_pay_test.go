@@ -47,7 +47,10 @@ func startPayServer(t *testing.T) *testServer {
 	pay.Gateway, pay.BaseURL = gw, srv.URL
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); handlers.NewReconciler(handlers.Config{Store: srv.Store, Pay: pay, Clock: time.Now}).Run(ctx) }()
+	go func() {
+		defer close(done)
+		handlers.NewReconciler(handlers.Config{Store: srv.Store, Pay: pay, Clock: time.Now}).Run(ctx)
+	}()
 	t.Cleanup(func() { cancel(); <-done }) // before the store closes
 	return srv
 }

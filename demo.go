@@ -226,3 +226,33 @@ const demoNoticeBody = `根据《公务员法》和《公务员公开遴选办�
 三、资格审核：遴选机关在审核时间内对报考人员进行资格审核，审核结果可登录系统查询。
 四、网上缴费：资格审核通过的报考人员须在规定时间内完成网上缴费，逾期未缴费视为自动放弃。
 五、咨询电话：027-87710491（工作日 8:30-11:30、14:00-17:30）。`
+
+// demoReviewers are two reviewers of different 遴选机关, so the review
+// pages show that each sees only their own department's applications.
+var demoReviewers = []struct{ login, name, department string }{
+	{"shenhe1", "李审核", demoDepartmentName},
+	{"shenhe2", "赵审核", "湖北省发展和改革委员会"},
+}
+
+// seedDemoReviewers adds whichever demo reviewer is missing and prints
+// their credentials. Their password is the demo one and, unlike a reviewer
+// an administrator creates, need not be changed at first login.
+func seedDemoReviewers(store *kv.Store, now time.Time, out io.Writer) error {
+	for _, r := range demoReviewers {
+		missing, err := loginMissing(store, strings.ToUpper(r.login))
+		if err != nil {
+			return err
+		}
+		if missing {
+			if err := createStaff(store, domain.RoleReviewer, r.login, r.name, demoPassword, []string{r.department}, now); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(out, "examreg demo reviewers (password %s):\n", demoPassword)
+	for _, r := range demoReviewers {
+		fmt.Fprintf(out, "  审核员 %-8s: %s（%s）\n", r.login, r.name, r.department)
+	}
+	fmt.Fprintln(out)
+	return nil
+}

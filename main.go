@@ -88,6 +88,7 @@ func serve(args []string, logger *slog.Logger) error {
 	fs.StringVar(&pf.AlipayKeyFile, "alipay-public-key", envOr("EXAMREG_ALIPAY_PUBLIC_KEY", ""), "file with Alipay's public key, PEM (EXAMREG_ALIPAY_PUBLIC_KEY)")
 	fs.StringVar(&pf.Gateway, "alipay-gateway", envOr("EXAMREG_ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do"), "Alipay gateway URL (EXAMREG_ALIPAY_GATEWAY)")
 	fs.StringVar(&pf.PublicURL, "public-url", envOr("EXAMREG_PUBLIC_URL", ""), "examreg's public URL for Alipay's notify_url and return_url; default http://ADDR (EXAMREG_PUBLIC_URL)")
+	notifyCfg := addNotifyFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,11 +107,22 @@ func serve(args []string, logger *slog.Logger) error {
 	fiberStorage := kv.OpenFiberStorage(*dataDir)
 	defer fiberStorage.Close()
 
+	if err := store.EnsureAccountIndexes(); err != nil {
+		return err
+	}
 	if *demo {
 		if err := seedDemo(store, time.Now(), os.Stdout); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		if err := seedDemoReviewers(store, time.Now(), os.Stdout); err != nil {
+			return fmt.Errorf("seed demo reviewers: %w", err)
+		}
 	}
+	sender, err := notifyCfg.sender(store, *demo)
+	if err != nil {
+		return err
+	}
+	defer startDispatcher(store, sender, logger)()
 	views.SetAssetURL(static.URL)
 	pay, stopPay, err := handlers.SetupPay(pf, logger)
 	if err != nil {
@@ -129,6 +141,7 @@ func serve(args []string, logger *slog.Logger) error {
 		TrustedProxies:   splitList(*trusted),
 		CaptchaRateLimit: *captchaRate,
 		Pay:              pay,
+		DemoOutbox:       *demo,
 	}
 	app := handlers.New(conf)
 

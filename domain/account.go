@@ -28,19 +28,24 @@ func (r Role) Label() string {
 // Account is a login. Candidates log in with their 身份证号; reviewers and
 // administrators with a user name kept in the same LoginName field.
 type Account struct {
-	ID           string    `json:"id"`
-	Role         Role      `json:"role"`
-	LoginName    string    `json:"login_name"` // 身份证号 for candidates (upper-case X)
-	Name         string    `json:"name"`       // 姓名
-	Phone        string    `json:"phone"`
-	Email        string    `json:"email,omitempty"`
-	PasswordHash string    `json:"password_hash"`
-	BirthDate    string    `json:"birth_date,omitempty"`  // YYYY-MM-DD, derived from the ID number
-	Sex          string    `json:"sex,omitempty"`         // 男 / 女, derived from the ID number
-	Departments  []string  `json:"departments,omitempty"` // reviewer: 遴选机关 they review
-	PhotoID      string    `json:"photo_id,omitempty"`    // blob id of the normalised photo; empty until uploaded
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string   `json:"id"`
+	Role         Role     `json:"role"`
+	LoginName    string   `json:"login_name"` // 身份证号 for candidates (upper-case X)
+	Name         string   `json:"name"`       // 姓名
+	Phone        string   `json:"phone"`
+	Email        string   `json:"email,omitempty"`
+	PasswordHash string   `json:"password_hash"`
+	BirthDate    string   `json:"birth_date,omitempty"`  // YYYY-MM-DD, derived from the ID number
+	Sex          string   `json:"sex,omitempty"`         // 男 / 女, derived from the ID number
+	Departments  []string `json:"departments,omitempty"` // reviewer: 遴选机关 they review
+	PhotoID      string   `json:"photo_id,omitempty"`    // blob id of the normalised photo; empty until uploaded
+	// MustChangePassword: the password was set by an administrator (a new
+	// reviewer's initial one, a one-time reset); nothing but 修改密码 opens until it changes.
+	MustChangePassword bool `json:"must_change_password,omitempty"`
+	// Disabled: a staff account switched off by an administrator; it cannot log in.
+	Disabled  bool      `json:"disabled,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MaskedID shows the first 6 and last 4 characters of an ID number, as lists must.

@@ -98,6 +98,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 	}
 	updated, err := s.store.UpdateAccount(acct.ID, func(a *domain.Account) error {
 		a.PasswordHash, a.UpdatedAt = hash, s.now()
+		a.MustChangePassword = false
 		return nil
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"examreg/domain"
 	"examreg/domain/sheet"
+	"examreg/kv"
 	"examreg/views"
 )
 
@@ -238,8 +239,14 @@ func (s *Server) exportPositions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data, err := sheet.EncodePositions(s.store.PositionList(e.ID), e)
+	list := s.store.PositionList(e.ID)
+	data, err := sheet.EncodePositions(list, e)
 	if err != nil {
+		return err
+	}
+	if err := s.store.Update(func(tx *kv.Tx) error {
+		return tx.AppendAudit(withTarget(s.staffAudit(c, "position.export", itoa(len(list))+" 个职位"), e.ID))
+	}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, xlsxType)

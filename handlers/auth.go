@@ -174,6 +174,9 @@ func (s *Server) doLogin(c *fiber.Ctx) error {
 		}
 		return retry(fiber.StatusUnauthorized, throttle.FailureMessage(now))
 	}
+	if acct.Disabled {
+		return retry(fiber.StatusForbidden, "该账号已被停用，请联系管理员。")
+	}
 	if throttle.Failures > 0 {
 		if err := s.store.ClearLoginThrottle(login); err != nil {
 			return err
@@ -188,6 +191,9 @@ func (s *Server) doLogin(c *fiber.Ctx) error {
 // afterLogin picks the first page after login: a candidate without a photo
 // must upload one first (seed step 2).
 func afterLogin(acct *domain.Account, next string) string {
+	if acct.MustChangePassword {
+		return "/account/password"
+	}
 	if acct.Role == domain.RoleCandidate && acct.PhotoID == "" {
 		return "/photo"
 	}

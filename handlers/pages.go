@@ -18,7 +18,11 @@ func (s *Server) home(c *fiber.Ctx) error {
 		return err
 	}
 	p.Exams = exams
-	return s.page(c, fiber.StatusOK, "首页", "home", views.HomePage(p), nil)
+	content, err := s.withUnreadBanner(account(c), views.HomePage(p))
+	if err != nil {
+		return err
+	}
+	return s.page(c, fiber.StatusOK, "首页", "home", content, nil)
 }
 
 // help renders the seed's FAQ.

@@ -18,7 +18,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	s.payPublicRoutes(app) // pay.go: Alipay's notify_url and the demo gateway
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
-	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF)
+	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF, s.requirePasswordChange)
 	captchas := s.captchaLimiter(storage)
 	app.Get("/captcha/refresh", captchas, s.refreshCaptcha)
 	app.Get("/captcha/:file", captchas, s.captchaImage)
@@ -31,6 +31,10 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	auth.Post("/login", limitBody(formLimit), s.doLogin)
 	auth.Get("/register", s.showRegister)
 	auth.Post("/register", limitBody(formLimit), s.doRegister)
+	auth.Get("/forgot", s.showForgot)
+	auth.Post("/forgot", limitBody(formLimit), s.doForgot)
+	auth.Get("/forgot/reset", s.showReset)
+	auth.Post("/forgot/reset", limitBody(formLimit), s.doReset)
 	app.Post("/logout", limitBody(formLimit), s.doLogout)
 
 	signedIn := s.requireRole(domain.RoleCandidate, domain.RoleReviewer, domain.RoleAdmin)
@@ -40,16 +44,18 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	candidate := s.requireRole(domain.RoleCandidate)
 	app.Get("/account/profile", candidate, s.showProfile)
 	app.Post("/account/profile", candidate, limitBody(formLimit), s.saveProfile)
+	app.Get("/messages", candidate, s.showMessages)
+	app.Post("/messages/:id/read", candidate, limitBody(formLimit), s.readMessage)
 
 	s.examRoutes(app)  // routes_exams.go: exams, positions, counts, announcements, admin
 	s.applyRoutes(app) // routes_apply.go: the candidate's application flow
 	s.payRoutes(app)   // pay.go: 网上缴费
+	s.staffRoutes(app) // routes_staff.go: staff accounts, support, audit log, outbox
 
 	// Steps whose features come with later work: honest pages, never fake ones.
 	app.Get("/ticket", candidate, s.notOpen("打印准考证", "ticket", "准考证打印尚未开放。请在考试公告规定的时间内登录打印准考证。"))
 	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))
 	app.Get("/review", s.requireRole(domain.RoleReviewer, domain.RoleAdmin), s.notOpen("资格审核", "review", "资格审核功能尚未开放。"))
-	app.Get("/admin/accounts", s.requireRole(domain.RoleAdmin), s.notOpen("账号管理", "admin-accounts", "审核员账号管理尚未开放；请使用 examreg admin create 命令创建管理员账号。"))
 
 	app.Use(notFound)
 }

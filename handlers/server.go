@@ -43,6 +43,9 @@ type Config struct {
 	CaptchaRateLimit int
 	// Pay wires 网上缴费 (pay.go); nil: /pay says it is not open.
 	Pay *PayConfig
+	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
+	// /admin/outbox shows them (-demo).
+	DemoOutbox bool
 }
 
 // Server holds what the handlers share.
@@ -70,6 +73,8 @@ type Server struct {
 	captchaLimit int
 	pay          *PayConfig
 	reconciler   *Reconciler
+	// demoOutbox: /admin/outbox shows the demo sender's messages.
+	demoOutbox bool
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -106,6 +111,7 @@ func New(cfg Config) *fiber.App {
 		captchaLimit: cfg.CaptchaRateLimit,
 		pay:          cfg.Pay,
 		reconciler:   NewReconciler(cfg),
+		demoOutbox:   cfg.DemoOutbox,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

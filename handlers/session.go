@@ -113,7 +113,7 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		return err
 	}
 	if live != sess.ID() {
-		c.Locals(localEnded, "您的账号已在其他地方登录，本次登录已退出。如非本人操作，请立即修改密码。")
+		c.Locals(localEnded, s.endedMessage(id, live))
 		return s.endSession(c, sess)
 	}
 	acct, err := s.store.Account(id)
@@ -122,6 +122,10 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	if acct.Disabled {
+		c.Locals(localEnded, "您的账号已被管理员停用，已退出登录。")
+		return s.endSession(c, sess)
 	}
 	c.Locals(localAccount, acct)
 	// Refresh the idle clock at most once a minute, and never for a poll:

@@ -17,6 +17,9 @@ func (s *Store) CreateAccount(a *domain.Account) error {
 		if err := tx.PutRaw(roleKey(string(a.Role), a.ID), nil); err != nil {
 			return err
 		}
+		if err := tx.indexAccount(nil, a); err != nil {
+			return err
+		}
 		return tx.Put(accountKey(a.ID), a)
 	})
 }
@@ -70,10 +73,14 @@ func (s *Store) UpdateAccount(id string, fn func(a *domain.Account) error) (out 
 		if err != nil {
 			return err
 		}
+		before := *a
 		if err := fn(a); err != nil {
 			return err
 		}
 		out = a
+		if err := tx.indexAccount(&before, a); err != nil {
+			return err
+		}
 		return tx.PutAccount(a)
 	})
 	return out, err

@@ -43,8 +43,12 @@ func (s *Store) ReviewApplication(appID string, actor *domain.Account, d domain.
 		if len(a.ReturnedParts) > 0 {
 			detail += " [需修改：" + strings.Join(domain.PartTitles(a.ReturnedParts), "、") + "]"
 		}
-		return tx.AppendAudit(AuditEntry{
+		if err := tx.AppendAudit(AuditEntry{
 			At: now, ActorID: actor.ID, Action: "application." + string(d.Action), Target: a.ID, Detail: detail,
-		})
+		}); err != nil {
+			return err
+		}
+		// The candidate is told in the same transaction (站内消息 + outbox).
+		return tx.NotifyDecision(a, time.Time{}, now)
 	})
 }

@@ -22,6 +22,17 @@ func (tx *Tx) AppendAudit(e AuditEntry) error {
 	if e.ID == "" {
 		e.ID = NewID(e.At)
 	}
+	// Indexes for the log's actor and target filters (audit_query.go).
+	if e.ActorID != "" {
+		if err := tx.PutRaw(auditActorPrefix(e.ActorID)+e.ID, nil); err != nil {
+			return err
+		}
+	}
+	if e.Target != "" {
+		if err := tx.PutRaw(auditTargetPrefix(e.Target)+e.ID, nil); err != nil {
+			return err
+		}
+	}
 	return tx.Put(auditKey(e.ID), e)
 }
 

@@ -90,6 +90,7 @@ func (s *Store) SaveExam(e *domain.Exam, audit AuditEntry) error {
 			}
 		}
 		audit.Target = e.ID
+		audit.Detail = withChanges(audit.Detail, AuditChanges(old, e, "created_at", "updated_at"))
 		if err := tx.AppendAudit(audit); err != nil {
 			return err
 		}

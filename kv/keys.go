@@ -1,5 +1,13 @@
 package kv
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
 // The key schema, in one place. Every key starts with a schema version so a
 // migration can write v2/ beside v1/. Parts are separated by '/'; ids are
 // fixed-width hex (NewID) so keys sort by creation time.
@@ -33,6 +41,17 @@ package kv
 //	v1/idx/order_by_app/<appID>/<orderID>       empty; an application's orders
 //	v1/idx/order_created/<orderID>              empty; orders not yet paid or closed (reconciliation)
 //	v1/payanom/<orderID>-<kind>                 domain.PaymentAnomaly: money that settled nothing, queued for refund
+//	v1/idx/acct_name/<esc name>/<accountID>      empty; find an account by 姓名 (support, staff.go)
+//	v1/idx/acct_phone/<phone>/<accountID>        empty; find an account by phone (support, staff.go)
+//	v1/idx/audit_actor/<esc actor>/<auditID>     empty; the audit log of one actor (audit_query.go)
+//	v1/idx/audit_target/<esc target>/<auditID>   empty; the audit log of one target (audit_query.go)
+//	v1/msg/<accountID>/<messageID>              domain.Message (JSON): 站内消息 (messages.go)
+//	    unique "event": <event key> -> messageID (one message per event)
+//	v1/dlv/<deliveryID>                         kv.Delivery (JSON): a message to send by e-mail/SMS (messages.go)
+//	v1/idx/dlv_due/<due ms, 16 hex>/<deliveryID> empty; deliveries waiting to be sent, by due time
+//	v1/idx/dlv_sending/<deliveryID>             empty; deliveries being sent (a crash leaves them here)
+//	v1/outbox/<id>                              kv.OutboxMail (JSON): what the demo sender "sent" (/admin/outbox)
+//	v1/reset/<sha256 of login, hex>             domain.ResetCode (JSON): 忘记密码 code of a login (reset.go)
 //
 // Issues that add records add their keys here.
 const (
@@ -52,12 +71,24 @@ const (
 	prefixThrottle = "v1/throttle/"
 	prefixSecret   = "v1/secret/"
 	prefixOnce     = "v1/once/"
+
+	prefixAcctName    = "v1/idx/acct_name/"
+	prefixAcctPhone   = "v1/idx/acct_phone/"
+	prefixAuditActor  = "v1/idx/audit_actor/"
+	prefixAuditTarget = "v1/idx/audit_target/"
+	prefixMessage     = "v1/msg/"
+	prefixDelivery    = "v1/dlv/"
+	prefixDlvDue      = "v1/idx/dlv_due/"
+	prefixDlvSending  = "v1/idx/dlv_sending/"
+	prefixOutbox      = "v1/outbox/"
+	prefixReset       = "v1/reset/"
 )
 
 // Unique index names.
 const (
 	UniqueLogin         = "login"
 	UniqueCandidateExam = "app_cand_exam"
+	UniqueEvent         = "event"
 )
 
 func accountKey(id string) string               { return prefixAccount + id }
@@ -88,3 +119,26 @@ func secretKey(name string) string    { return prefixSecret + name }
 func onceKey(kind, id string) string  { return prefixOnce + kind + "/" + id }
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
+
+// keyPart escapes a free-text value ('/' and '%') for use as one key part,
+// so a prefix scan of one value never runs into another value's keys.
+func keyPart(v string) string {
+	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(v)
+}
+
+func acctNameKey(name, id string) string     { return prefixAcctName + keyPart(name) + "/" + id }
+func acctPhoneKey(phone, id string) string   { return prefixAcctPhone + keyPart(phone) + "/" + id }
+func auditActorPrefix(actor string) string   { return prefixAuditActor + keyPart(actor) + "/" }
+func auditTargetPrefix(target string) string { return prefixAuditTarget + keyPart(target) + "/" }
+func messagePrefix(accountID string) string  { return prefixMessage + accountID + "/" }
+func messageKey(accountID, id string) string { return messagePrefix(accountID) + id }
+func deliveryKey(id string) string           { return prefixDelivery + id }
+func dlvDueKey(due time.Time, id string) string {
+	return prefixDlvDue + fmt.Sprintf("%016x", due.UnixMilli()) + "/" + id
+}
+func dlvSendingKey(id string) string { return prefixDlvSending + id }
+func outboxKey(id string) string     { return prefixOutbox + id }
+func resetKey(login string) string {
+	sum := sha256.Sum256([]byte(login))
+	return prefixReset + hex.EncodeToString(sum[:])
+}

@@ -71,6 +71,11 @@ func (s *Store) SaveNotice(n *domain.Notice, files []NewAttachment, audit AuditE
 			return domain.FieldError("file", "每条公告最多 10 个附件。")
 		}
 		audit.Target = n.ID
+		old, err := tx.Notice(n.ID)
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+		audit.Detail = withChanges(audit.Detail, AuditChanges(old, &out, "created_at", "updated_at"))
 		if err := tx.AppendAudit(audit); err != nil {
 			return err
 		}

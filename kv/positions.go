@@ -206,6 +206,7 @@ func (s *Store) SavePosition(p *domain.Position, create bool, audit AuditEntry) 
 			}
 		}
 		audit.Target = p.ExamID + "/" + p.Code
+		audit.Detail = withChanges(audit.Detail, AuditChanges(old, p, "created_at", "updated_at"))
 		if err := tx.AppendAudit(audit); err != nil {
 			return err
 		}

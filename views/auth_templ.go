@@ -288,7 +288,7 @@ func LoginPage(f LoginForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"actions\"><button type=\"submit\" class=\"primary\" data-testid=\"login-submit\">登录</button> <a href=\"/register\">没有账号？用户注册</a> <a href=\"/forgot\">忘记密码</a></div></form><p class=\"muted\">为保护个人信息，请勿在公共电脑上保存密码；报名完毕请点击“安全退出”。同一账号连续输错 3 次密码后，每次登录都须稍候片刻（最长 2 分钟）并输入验证码。</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"actions\"><button type=\"submit\" class=\"primary\" data-testid=\"login-submit\">登录</button> <a href=\"/register\">没有账号？用户注册</a> <a href=\"/forgot\" data-testid=\"forgot-link\">忘记密码</a></div></form><p class=\"muted\">为保护个人信息，请勿在公共电脑上保存密码；报名完毕请点击“安全退出”。同一账号连续输错 3 次密码后，每次登录都须稍候片刻（最长 2 分钟）并输入验证码。</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

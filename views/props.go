@@ -58,6 +58,7 @@ func NavFor(u *User) []NavItem {
 			{"apply", "报考流程", "/apply"},
 			{"profile", "注册信息维护", "/account/profile"},
 			{"status", "查看报考状态", "/status"},
+			{"messages", "消息", "/messages"},
 			{"pay", "网上缴费", "/pay"},
 			{"ticket", "打印准考证", "/ticket"},
 			{"scores", "成绩查询", "/scores"},

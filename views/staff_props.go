@@ -1,0 +1,5 @@
+package views
+
+import "strconv"
+
+func itoaV(n int) string { return strconv.Itoa(n) }
