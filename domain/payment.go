@@ -328,3 +328,16 @@ func ParseYuan(s string) (int64, error) {
 	f, _ := strconv.ParseInt(frac, 10, 64)
 	return w*100 + f, nil
 }
+
+// PaymentMessage is the 站内消息 telling the candidate their fee was received.
+func PaymentMessage(o *Order, examName string) (title, body string) {
+	return "缴费成功", "您报考的" + examName + "（职位代码 " + o.PositionCode + "）已缴费成功：" + FormatYuan(o.AmountFen) +
+		" 元，支付宝交易号 " + o.TradeNo + "，确认时间 " + FormatTime(o.PaidAt) + "。请勿重复缴费，并按时打印准考证。"
+}
+
+// AnomalyMessage tells the candidate that a payment could not be used as
+// their fee and will be refunded, so they neither worry nor pay twice.
+func AnomalyMessage(a *PaymentAnomaly) (title, body string) {
+	return "支付宝付款待退款", "您的一笔支付宝付款（" + FormatYuan(a.AmountFen) + " 元，交易号 " + a.TradeNo + "）未能用于缴费（" +
+		AnomalyLabel(a.Kind) + "），已登记，将原路退回。请在“网上缴费”查看缴费状态，如已显示已缴费请勿再次付款。"
+}

@@ -306,6 +306,20 @@ func TestPayJourney(t *testing.T) {
 	if after.Version != before.Version || settlementsInAudit(t, ps.store, no) != 1 {
 		t.Errorf("resent notification changed something: version %d→%d", before.Version, after.Version)
 	}
+	// The candidate is told once, with the trade number (站内消息).
+	msgs, _, err := ps.store.Messages(a.CandidateID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	for _, m := range msgs {
+		if m.Title == "缴费成功" && strings.Contains(m.Body, o.TradeNo) && strings.Contains(m.Body, "100.00 元") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("%d 缴费成功 messages, want 1: %+v", told, msgs)
+	}
 }
 
 // TestPayNotificationFaults: every bad notification is refused or recorded
@@ -430,6 +444,10 @@ func TestPayClosedOrderAndAmountAnomalies(t *testing.T) {
 	// The mismatched order is closed, so the candidate can pay the right amount.
 	if o, _ := ps.store.Order(second); o.State != domain.OrderClosed {
 		t.Errorf("mismatched order %s", o.State)
+	}
+	msgs, _, _ := ps.store.Messages(app.CandidateID, 0)
+	if len(msgs) < 2 || msgs[0].Title != "支付宝付款待退款" || msgs[1].Title != "支付宝付款待退款" {
+		t.Errorf("the candidate was not told of both anomalies: %+v", msgs)
 	}
 	third := ps.payClick(t, c)
 	if third == first || third == second {

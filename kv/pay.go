@@ -217,6 +217,11 @@ func (s *Store) SettleOrder(ev domain.TradeEvidence, m domain.Merchant, now time
 		if err := tx.writeOrder(o); err != nil {
 			return err
 		}
+		if st.Outcome == domain.SettlePaid {
+			if err := tx.notifyPaid(o); err != nil {
+				return err
+			}
+		}
 		return tx.AppendAudit(AuditEntry{At: now, ActorID: SystemActor, Action: "payment." + string(st.Outcome), Target: o.ID,
 			Detail: "application " + o.ApplicationID + " trade " + ev.TradeNo + " " + domain.FormatYuan(ev.AmountFen) + " 元 via " + ev.Source})
 	})
@@ -246,6 +251,18 @@ func (tx *Tx) payApplication(o *domain.Order, ev domain.TradeEvidence, now time.
 	return tx.writeApplication(old, app)
 }
 
+// notifyPaid tells the candidate of the settlement (站内消息, and e-mail/SMS
+// through the outbox) in the settling transaction, once per order.
+func (tx *Tx) notifyPaid(o *domain.Order) error {
+	name := ""
+	if exam, err := tx.Exam(o.ExamID); err == nil {
+		name = exam.Name
+	}
+	title, body := domain.PaymentMessage(o, name)
+	_, err := tx.Notify(Notification{AccountID: o.CandidateID, EventKey: "payment/" + o.ID, Title: title, Body: body, Link: "/pay"}, o.PaidAt)
+	return err
+}
+
 // recordAnomaly stores a once per order and kind, with the evidence's
 // trade and amount, and audits it. An anomaly already on file is kept as it is.
 func (tx *Tx) recordAnomaly(a *domain.PaymentAnomaly, ev domain.TradeEvidence, now time.Time) error {
@@ -256,6 +273,13 @@ func (tx *Tx) recordAnomaly(a *domain.PaymentAnomaly, ev domain.TradeEvidence, n
 	a.TradeNo, a.AmountFen, a.Source, a.RefundState, a.At = ev.TradeNo, ev.AmountFen, ev.Source, "queued", now
 	if err := tx.Put(payAnomalyKey(a.ID), a); err != nil {
 		return err
+	}
+	if a.CandidateID != "" {
+		title, body := domain.AnomalyMessage(a)
+		if _, err := tx.Notify(Notification{AccountID: a.CandidateID, EventKey: "payment-anomaly/" + a.ID,
+			Title: title, Body: body, Link: "/pay"}, now); err != nil {
+			return err
+		}
 	}
 	return tx.AppendAudit(AuditEntry{At: now, ActorID: SystemActor, Action: "payment.anomaly", Target: a.OrderID,
 		Detail: domain.AnomalyLabel(a.Kind) + " trade " + ev.TradeNo + " " + domain.FormatYuan(ev.AmountFen) + " 元 " + a.Detail})
