@@ -273,8 +273,44 @@ type PaymentAnomaly struct {
 	AmountFen     int64     `json:"amount_fen"`
 	Detail        string    `json:"detail,omitempty"`
 	Source        string    `json:"source"`
-	RefundState   string    `json:"refund_state"` // "queued" until an administrator refunds it
+	RefundState   string    `json:"refund_state"` // RefundQueued until an administrator refunds it, then RefundDone
 	At            time.Time `json:"at"`
+	RefundedAt    time.Time `json:"refunded_at,omitzero"`
+	RefundedBy    string    `json:"refunded_by,omitempty"`
+}
+
+// Refund states of an anomaly.
+const (
+	RefundQueued = "queued" // 待退款
+	RefundDone   = "done"   // 已退款
+)
+
+// RefundLabel names a refund state in the UI.
+func RefundLabel(s string) string {
+	if s == RefundDone {
+		return "已退款"
+	}
+	return "待退款"
+}
+
+// RefundRequestNo is the out_request_no of the anomaly's refund: stable,
+// so a retried refund (a timeout, a second click) never refunds twice.
+func (a *PaymentAnomaly) RefundRequestNo() string { return "RF" + a.ID }
+
+// CheckRefund decides whether the anomaly's money may be refunded now.
+func CheckRefund(a *PaymentAnomaly) error {
+	if a.RefundState == RefundDone {
+		return Errorf(ECONFLICT, "该笔款项已退款。")
+	}
+	if a.AmountFen <= 0 {
+		return Errorf(ECONFLICT, "退款金额不正确。")
+	}
+	return nil
+}
+
+// RefundMessage tells the candidate their money went back.
+func RefundMessage(a *PaymentAnomaly) (title, body string) {
+	return "退款成功", "您的支付宝付款 " + FormatYuan(a.AmountFen) + " 元（交易号 " + a.TradeNo + "）已原路退回，到账时间以支付宝为准。"
 }
 
 // MaskedBuyer shows a payer account without revealing it: the first 3 and

@@ -116,6 +116,10 @@ func (s *Server) showPay(c *fiber.Ctx) error {
 	}
 	p := views.PayProps{CSRF: tok, Account: acct.ID}
 	now := s.now()
+	anomalies, err := s.store.PaymentAnomalies()
+	if err != nil {
+		return err
+	}
 	for _, a := range apps {
 		exam, err := s.store.Exam(a.ExamID)
 		if err != nil {
@@ -139,6 +143,12 @@ func (s *Server) showPay(c *fiber.Ctx) error {
 				it.Paid = &v
 			case o.State == domain.OrderCreated && !o.Expired(now):
 				it.Open = &v
+			}
+		}
+		for _, an := range anomalies {
+			if an.ApplicationID == a.ID && an.CandidateID == acct.ID {
+				it.Refunds = append(it.Refunds, views.PayRefund{Amount: domain.FormatYuan(an.AmountFen), TradeNo: an.TradeNo,
+					Kind: domain.AnomalyLabel(an.Kind), State: domain.RefundLabel(an.RefundState)})
 			}
 		}
 		if _, err := domain.DecidePayStart(a, exam, nil, now); err != nil {

@@ -636,3 +636,80 @@ func TestPayRefusals(t *testing.T) {
 		t.Errorf("/pay without a gateway:\n%s", r)
 	}
 }
+
+// TestPayRefundAndFinance: money of the wrong amount is queued; the
+// administrator sees it in 缴费管理 and refunds it once (a retry with the
+// same out_request_no moves nothing); the candidate sees 已退款 and is
+// told; the totals count only settled orders; the export downloads.
+func TestPayRefundAndFinance(t *testing.T) {
+	ps := newPayServer(t, nil)
+	c, app := ps.approvedCandidate(t)
+	no := ps.openCashier(t, c)
+	tr, err := ps.demo.Act(no, alipaygw.DemoPayNoNote, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := ps.notify(ps.successNote(no, tr.TradeNo, "99.00")); bodyOf(resp) != "success" {
+		t.Fatal("amount mismatch not acknowledged")
+	}
+	// A second candidate pays properly, for the totals.
+	c2, app2 := ps.approvedCandidate(t)
+	no2 := ps.openCashier(t, c2)
+	if _, err := ps.demo.Act(no2, alipaygw.DemoPay, ""); err != nil {
+		t.Fatal(err)
+	}
+	ps.waitState(t, app2.ID, domain.StatePaid)
+
+	admin := loginStaff(t, ps.testServer, domain.RoleAdmin, "finadmin")
+	r := admin.Get("/admin/payments")
+	wantStatus(t, r, 200, "缴费管理")
+	if r.TestID("finance-paid-count") != "1" || r.TestID("finance-paid-amount") != "100.00" ||
+		!strings.Contains(r.TestID("finance-anomalies"), "金额不符") || !strings.Contains(r.TestID("finance-anomalies"), "99.00") {
+		t.Fatalf("finance page:\n%s", r)
+	}
+	if r := c.Get("/admin/payments"); r.Status == 200 {
+		t.Error("a candidate opened 缴费管理")
+	}
+	anomalies, _ := ps.store.PaymentAnomalies()
+	if len(anomalies) != 1 {
+		t.Fatalf("anomalies %+v", anomalies)
+	}
+	an := anomalies[0]
+	r = admin.PostForm("/admin/payments/refund/"+an.ID, url.Values{})
+	wantRedirect(t, r, "/admin/payments", "退款")
+	if r = admin.Follow(r); !strings.Contains(r.TestID("flash"), "已退款 99.00 元") || r.TestID("refund-state") != "已退款" {
+		t.Errorf("after refund:\n%s", r)
+	}
+	// Clicking again is refused; Alipay, asked again with the same request number, moves nothing.
+	if r := admin.Follow(admin.PostForm("/admin/payments/refund/"+an.ID, url.Values{})); !strings.Contains(r.TestID("flash"), "已退款") {
+		t.Errorf("second refund: %q", r.TestID("flash"))
+	}
+	if moved, err := ps.gw.Refund(context.Background(), no, an.RefundRequestNo(), an.AmountFen, "retry"); err != nil || moved {
+		t.Errorf("retried refund moved money: %v %v", moved, err)
+	}
+	log, _ := ps.store.AuditLog(0)
+	refunds := 0
+	for _, e := range log {
+		if e.Action == "payment.refund" && e.Target == no {
+			refunds++
+		}
+	}
+	if refunds != 1 {
+		t.Errorf("%d refund audit entries, want 1", refunds)
+	}
+	// The candidate sees it and was told.
+	acct, _ := ps.store.Account(app.CandidateID)
+	loginAs(t, c, acct.LoginName, testPassword)
+	if r := c.Get("/pay"); r.TestID("pay-refund-state") != "已退款" {
+		t.Errorf("candidate's refund state %q", r.TestID("pay-refund-state"))
+	}
+	msgs, _, _ := ps.store.Messages(app.CandidateID, 0)
+	if len(msgs) == 0 || msgs[0].Title != "退款成功" {
+		t.Errorf("candidate not told of the refund: %+v", msgs)
+	}
+	// Export.
+	r = admin.Get("/admin/payments.xlsx?state=paid")
+	if r.Status != 200 || r.Header.Get("Content-Type") != xlsxType || len(r.Body) < 1000 {
+		t.Errorf("export: %d %s %d bytes", r.Status, r.Header.Get("Content-Type"), len(r.Body))
+	}
+}

@@ -47,10 +47,11 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	app.Get("/messages", candidate, s.showMessages)
 	app.Post("/messages/:id/read", candidate, limitBody(formLimit), s.readMessage)
 
-	s.examRoutes(app)  // routes_exams.go: exams, positions, counts, announcements, admin
-	s.applyRoutes(app) // routes_apply.go: the candidate's application flow
-	s.payRoutes(app)   // pay.go: 网上缴费
-	s.staffRoutes(app) // routes_staff.go: staff accounts, support, audit log, outbox
+	s.examRoutes(app)     // routes_exams.go: exams, positions, counts, announcements, admin
+	s.applyRoutes(app)    // routes_apply.go: the candidate's application flow
+	s.payRoutes(app)      // pay.go: 网上缴费
+	s.payAdminRoutes(app) // pay_admin.go: 缴费管理 (finance view, refunds)
+	s.staffRoutes(app)    // routes_staff.go: staff accounts, support, audit log, outbox
 
 	// Steps whose features come with later work: honest pages, never fake ones.
 	app.Get("/ticket", candidate, s.notOpen("打印准考证", "ticket", "准考证打印尚未开放。请在考试公告规定的时间内登录打印准考证。"))

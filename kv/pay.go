@@ -270,7 +270,7 @@ func (tx *Tx) recordAnomaly(a *domain.PaymentAnomaly, ev domain.TradeEvidence, n
 	if ok, err := tx.Exists(payAnomalyKey(a.ID)); err != nil || ok {
 		return err
 	}
-	a.TradeNo, a.AmountFen, a.Source, a.RefundState, a.At = ev.TradeNo, ev.AmountFen, ev.Source, "queued", now
+	a.TradeNo, a.AmountFen, a.Source, a.RefundState, a.At = ev.TradeNo, ev.AmountFen, ev.Source, domain.RefundQueued, now
 	if err := tx.Put(payAnomalyKey(a.ID), a); err != nil {
 		return err
 	}
@@ -332,6 +332,71 @@ func (s *Store) PaymentAnomalies() (list []*domain.PaymentAnomaly, err error) {
 				return err
 			}
 			list = append(list, &a)
+			return nil
+		})
+	})
+	return list, err
+}
+
+// PaymentAnomaly loads one anomaly. Returns ENOTFOUND.
+func (s *Store) PaymentAnomaly(id string) (a *domain.PaymentAnomaly, err error) {
+	err = s.View(func(tx *Tx) error {
+		a = &domain.PaymentAnomaly{}
+		if err := tx.Get(payAnomalyKey(id), a); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return domain.Errorf(domain.ENOTFOUND, "异常款项不存在。")
+			}
+			return err
+		}
+		return nil
+	})
+	return a, err
+}
+
+// RecordRefund records that Alipay refunded the anomaly's money (the
+// administrator started it; fundChange false means an earlier try had
+// already moved it). Audited; the candidate is told. ECONFLICT when it is
+// already recorded.
+func (s *Store) RecordRefund(id string, actor *domain.Account, fundChange bool, now time.Time) (a *domain.PaymentAnomaly, err error) {
+	err = s.Update(func(tx *Tx) error {
+		a = &domain.PaymentAnomaly{}
+		if err := tx.Get(payAnomalyKey(id), a); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return domain.Errorf(domain.ENOTFOUND, "异常款项不存在。")
+			}
+			return err
+		}
+		if err := domain.CheckRefund(a); err != nil {
+			return err
+		}
+		a.RefundState, a.RefundedAt, a.RefundedBy = domain.RefundDone, now, actor.ID
+		if err := tx.Put(payAnomalyKey(id), a); err != nil {
+			return err
+		}
+		if a.CandidateID != "" {
+			title, body := domain.RefundMessage(a)
+			if _, err := tx.Notify(Notification{AccountID: a.CandidateID, EventKey: "refund/" + a.ID, Title: title, Body: body, Link: "/pay"}, now); err != nil {
+				return err
+			}
+		}
+		detail := "退款 " + domain.FormatYuan(a.AmountFen) + " 元 trade " + a.TradeNo + " out_request_no " + a.RefundRequestNo()
+		if !fundChange {
+			detail += "（支付宝已于此前退款）"
+		}
+		return tx.AppendAudit(AuditEntry{At: now, ActorID: actor.ID, Action: "payment.refund", Target: a.OrderID, Detail: detail})
+	})
+	return a, err
+}
+
+// Orders lists every order, oldest first (the finance view).
+func (s *Store) Orders() (list []*domain.Order, err error) {
+	err = s.View(func(tx *Tx) error {
+		return tx.Scan(prefixOrder, ScanOptions{}, func(_ string, v []byte) error {
+			var o domain.Order
+			if err := jsonUnmarshal(v, &o); err != nil {
+				return err
+			}
+			list = append(list, &o)
 			return nil
 		})
 	})

@@ -31,6 +31,13 @@ type PayItem struct {
 	Open   *PayOrder
 	Paid   *PayOrder
 	Orders []PayOrder
+	// Refunds are payments that could not be used as the fee (异常款项).
+	Refunds []PayRefund
+}
+
+// PayRefund is money of the candidate's queued for refund or refunded.
+type PayRefund struct {
+	Amount, TradeNo, Kind, State string
 }
 
 // PayProps is the 网上缴费 page.
@@ -64,4 +71,41 @@ type DemoCashierProps struct {
 	Status     string
 	Expire     string
 	ReturnURL  string
+}
+
+// FinanceOrder is one order in the finance view.
+type FinanceOrder struct {
+	PayOrder
+	ApplicationID string
+	PositionCode  string
+	Candidate     string // 姓名 and masked 身份证号
+	SettledBy     string
+}
+
+// FinanceTotal is one row of a per-day or per-position total.
+type FinanceTotal struct {
+	Key    string
+	Count  int
+	Amount string
+}
+
+// FinanceAnomaly is one anomaly with its refund.
+type FinanceAnomaly struct {
+	ID, Kind, OrderID, TradeNo, Amount, At, Detail, Refund string
+	Refundable                                             bool
+}
+
+// FinanceProps is the administrator's 缴费管理 page.
+type FinanceProps struct {
+	State      string // filter: "", created, paid, closed
+	Orders     []FinanceOrder
+	Shown      int // orders listed (at most the newest 500 matching)
+	Matching   int
+	PaidCount  int
+	PaidAmount string
+	ByDay      []FinanceTotal
+	ByPosition []FinanceTotal
+	Anomalies  []FinanceAnomaly
+	Unsettled  []FinanceOrder // created orders older than an hour
+	CSRF       string
 }

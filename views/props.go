@@ -77,6 +77,7 @@ func NavFor(u *User) []NavItem {
 			{"admin", "考试管理", "/admin/exams"},
 			{"admin-notices", "公告管理", "/admin/notices"},
 			{"admin-accounts", "账号管理", "/admin/accounts"},
+			{"admin-payments", "缴费管理", "/admin/payments"},
 			{"stats", "报名人数统计", "/stats"},
 			{"help", "报考须知", "/help"},
 		}

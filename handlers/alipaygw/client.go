@@ -184,3 +184,19 @@ func (c *Client) Notification(ctx context.Context, values url.Values) (domain.Tr
 		BuyerLogon: values.Get("buyer_logon_id"), Source: "notify",
 	}, nil
 }
+
+// Refund asks alipay.trade.refund to return amountFen of the trade
+// outTradeNo. outRequestNo must be stable per refund: Alipay refunds a
+// request number once, so a retry answers fund_change "N" and moves
+// nothing. It reports whether this call moved money.
+func (c *Client) Refund(ctx context.Context, outTradeNo, outRequestNo string, amountFen int64, reason string) (fundChange bool, err error) {
+	rsp, err := c.api.TradeRefund(ctx, alipay.TradeRefund{OutTradeNo: outTradeNo, OutRequestNo: outRequestNo,
+		RefundAmount: domain.FormatYuan(amountFen), RefundReason: reason})
+	if err != nil {
+		return false, err
+	}
+	if !rsp.IsSuccess() {
+		return false, rsp.Error
+	}
+	return rsp.FundChange == "Y", nil
+}
