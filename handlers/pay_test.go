@@ -483,9 +483,27 @@ func TestPayConcurrentClicks(t *testing.T) {
 		t.Fatalf("%d orders from concurrent clicks, want 1", len(orders))
 	}
 	for _, l := range locs {
-		if !strings.Contains(l, orders[0].ID) {
-			t.Errorf("a click went to %q, not order %s", l, orders[0].ID)
+		if !strings.Contains(l, orders[0].ID) || !strings.Contains(l, "method=alipay.trade.page.pay") {
+			t.Errorf("a click went to %q, not order %s by 电脑网站支付", l, orders[0].ID)
 		}
+	}
+}
+
+// TestPayPhoneUsesWap: on a phone 缴费 goes to 手机网站支付 with a way back.
+func TestPayPhoneUsesWap(t *testing.T) {
+	ps := newPayServer(t, nil)
+	c, app := ps.approvedCandidate(t)
+	c.Get("/pay")
+	req := httptest.NewRequest(http.MethodPost, "/pay/"+fxExamID+"/order",
+		strings.NewReader(url.Values{"for_account": {app.CandidateID}, "_csrf": {c.CSRF()}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 13; V2241A) AppleWebKit/537.36 Chrome/116.0 Mobile Safari/537.36")
+	r := c.Do(req)
+	u, err := url.Parse(r.Location())
+	if err != nil || r.Status != http.StatusSeeOther || u.Query().Get("method") != "alipay.trade.wap.pay" ||
+		!strings.Contains(u.Query().Get("biz_content"), `"quit_url":"`+payBase+`/pay"`) ||
+		!strings.Contains(u.Query().Get("biz_content"), `"product_code":"QUICK_WAP_WAY"`) {
+		t.Errorf("phone 缴费: %d %s", r.Status, r.Location())
 	}
 }
 
