@@ -722,8 +722,14 @@ func TestPayRefundAndFinance(t *testing.T) {
 		t.Errorf("candidate's refund state %q", r.TestID("pay-refund-state"))
 	}
 	msgs, _, _ := ps.store.Messages(app.CandidateID, 0)
-	if len(msgs) == 0 || msgs[0].Title != "退款成功" {
-		t.Errorf("candidate not told of the refund: %+v", msgs)
+	told := 0
+	for _, m := range msgs {
+		if m.Title == "退款成功" && strings.Contains(m.Body, "99.00 元") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("candidate told of the refund %d times, want 1: %+v", told, msgs)
 	}
 	// Export.
 	r = admin.Get("/admin/payments.xlsx?state=paid")
