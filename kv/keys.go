@@ -41,6 +41,7 @@ import (
 //	v1/idx/order_by_app/<appID>/<orderID>       empty; an application's orders
 //	v1/idx/order_created/<orderID>              empty; orders not yet paid or closed (reconciliation)
 //	v1/payanom/<orderID>-<kind>                 domain.PaymentAnomaly: money that settled nothing, queued for refund
+//	v1/site                                     domain.SiteSettings (JSON): the footer's 主办单位 and ICP 备案号 (site.go)
 //	v1/idx/acct_name/<esc name>/<accountID>      empty; find an account by 姓名 (support, staff.go)
 //	v1/idx/acct_phone/<phone>/<accountID>        empty; find an account by phone (support, staff.go)
 //	v1/idx/audit_actor/<esc actor>/<auditID>     empty; the audit log of one actor (audit_query.go)
@@ -71,6 +72,7 @@ const (
 	prefixThrottle = "v1/throttle/"
 	prefixSecret   = "v1/secret/"
 	prefixOnce     = "v1/once/"
+	siteKey        = "v1/site"
 
 	prefixAcctName    = "v1/idx/acct_name/"
 	prefixAcctPhone   = "v1/idx/acct_phone/"
