@@ -1,7 +1,8 @@
 package main
 
 // Browser test of 网上缴费 against the demo gateway mounted at /dev/alipay
-// (DESIGN.md journey step 6): an approved candidate presses 缴费 in two tabs
+// (DESIGN.md journey step 6): the seeded approved demo candidate (the
+// journey to 审核通过 is walked by browser_apply_test.go) presses 缴费 in two tabs
 // and gets one order, pays at the local cashier with the notification held
 // back, and the return page turns from 确认中 to 已缴费 by itself once the
 // reconciliation worker has queried the trade.
@@ -19,9 +20,10 @@ import (
 	"examreg/handlers/alipaygw"
 )
 
-// startPayServer starts examreg with the demo gateway and a fast
-// reconciliation worker (an order is queried once 3 s old).
-func startPayServer(t *testing.T) *testServer {
+// startPayServer starts examreg with the demo gateway. startWorker starts
+// the reconciliation worker (querying every unsettled order each second),
+// so a test decides when reconciliation may happen.
+func startPayServer(t *testing.T) (srv *testServer, startWorker func()) {
 	t.Helper()
 	priv, pub, err := alipaygw.GenerateKeyPair()
 	if err != nil {
@@ -35,8 +37,8 @@ func startPayServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(demo.Close)
-	pay := &handlers.PayConfig{Demo: demo, ReconcileAfter: 3 * time.Second, ReconcileEvery: time.Second}
-	srv := startServer(t, func(c *handlers.Config) { c.Pay = pay })
+	pay := &handlers.PayConfig{Demo: demo, ReconcileAfter: time.Nanosecond, ReconcileEvery: time.Second}
+	srv = startServer(t, func(c *handlers.Config) { c.Pay = pay })
 	// The gateway and the return URLs live on the server's own origin,
 	// known only now; nothing has used them yet.
 	gw, err := alipaygw.New(alipaygw.Config{AppID: appID, SellerID: seller, PrivateKey: priv,
@@ -45,25 +47,32 @@ func startPayServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	pay.Gateway, pay.BaseURL = gw, srv.URL
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		handlers.NewReconciler(handlers.Config{Store: srv.Store, Pay: pay, Clock: time.Now}).Run(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done }) // before the store closes
-	return srv
+	return srv, func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			handlers.NewReconciler(handlers.Config{Store: srv.Store, Pay: pay, Clock: time.Now}).Run(ctx)
+		}()
+		t.Cleanup(func() { cancel(); <-done }) // before the store closes
+	}
+}
+
+// demoApprovedLogin is the seeded demo candidate whose application is 审核通过 (陈静, demo_states.go).
+func demoApprovedLogin() string {
+	const body = "42010219950102264"
+	return body + string(domain.IDCheckDigit(body))
 }
 
 func TestBrowserPayJourney(t *testing.T) {
 	t.Parallel()
 	resetShots(t)
-	srv := startPayServer(t)
-	j := &journey{t: t, srv: srv, b: newTab(t, srv), examID: demoExamID(t, srv), who: newApplicant(401)}
+	srv, startWorker := startPayServer(t)
+	j := &journey{t: t, srv: srv, b: newTab(t, srv), examID: demoExamID(t, srv), who: applicant{id: demoApprovedLogin()}}
 	t.Cleanup(j.assertCleanConsole)
 	b := j.b
-	j.upToReview()
-	j.review(domain.ActionApprove, "")
+	b.loginAs(j.who.id, demoPassword)
+	j.expectState(domain.StateApproved)
 
 	// Two tabs of the same browser (one session) press 缴费.
 	ctx2, cancel2 := chromedp.NewContext(b.ctx)
@@ -102,6 +111,7 @@ func TestBrowserPayJourney(t *testing.T) {
 	eval[chromedp.Void](b, `void (window.__samePage = "yes", window.__polls = [],
 		document.addEventListener("htmx:afterRequest", e => window.__polls.push(e.detail.xhr.status)))`)
 	// … then 已缴费, swapped in by the poll once the worker settled the order.
+	startWorker()
 	b.waitForWithin(20*time.Second, "已缴费 on the return page", func() bool {
 		return b.byTestID("pay-result-status") == "已缴费"
 	})
