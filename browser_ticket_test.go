@@ -64,7 +64,7 @@ func TestBrowserTicket(t *testing.T) {
 		b.loginAs(login, demoPassword)
 		b.open("/ticket")
 		ticketNo = b.byTestID("ticket-no")
-		if !regexp.MustCompile(`^`+exam.Code[:4]+`01\d{5}$`).MatchString(ticketNo) {
+		if !regexp.MustCompile(`^` + exam.Code[:4] + `01\d{5}$`).MatchString(ticketNo) {
 			b.fatalf("准考证号 %q", ticketNo)
 		}
 		b.assertText("陈静", "武汉市第一中学", "考生须知", "笔试准考证")

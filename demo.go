@@ -172,9 +172,10 @@ func seedDemoExam(store *kv.Store, now time.Time) (*domain.Exam, error) {
 		Windows: map[domain.WindowKind][2]string{
 			domain.WindowRegistration: demoWindow(at(-5, 9), at(14, 17)),
 			domain.WindowReview:       demoWindow(at(-5, 9), at(16, 17)),
-			domain.WindowPayment:      demoWindow(at(17, 9), at(20, 17)),
-			domain.WindowTicket:       demoWindow(at(25, 9), at(30, 17)),
-			domain.WindowScore:        demoWindow(at(50, 9), at(80, 17)),
+			// Payment opens with review, so the demo walks to 已缴费 at once.
+			domain.WindowPayment: demoWindow(at(-5, 9), at(20, 17)),
+			domain.WindowTicket:  demoWindow(at(25, 9), at(30, 17)),
+			domain.WindowScore:   demoWindow(at(50, 9), at(80, 17)),
 		},
 	}
 	exam := &domain.Exam{ID: kv.NewID(now)}

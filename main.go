@@ -117,6 +117,13 @@ func serve(args []string, logger *slog.Logger) error {
 	captchaRate := fs.Int("captcha-rate-limit", envInt("EXAMREG_CAPTCHA_RATE_LIMIT", 60), "captcha images allowed per client IP per minute (EXAMREG_CAPTCHA_RATE_LIMIT)")
 	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header the reverse proxy appends the client IP to, e.g. X-Forwarded-For; its rightmost address not in -trusted-proxies is the client (EXAMREG_PROXY_HEADER)")
 	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses or CIDR ranges whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
+	var pf handlers.PayFlags
+	fs.StringVar(&pf.AppID, "alipay-app-id", envOr("EXAMREG_ALIPAY_APP_ID", ""), "Alipay application id; empty: 网上缴费 is not open, or under -demo uses the local demo gateway (EXAMREG_ALIPAY_APP_ID)")
+	fs.StringVar(&pf.SellerID, "alipay-seller-id", envOr("EXAMREG_ALIPAY_SELLER_ID", ""), "Alipay seller id (PID) notifications must name (EXAMREG_ALIPAY_SELLER_ID)")
+	fs.StringVar(&pf.PrivateKeyFile, "alipay-private-key", envOr("EXAMREG_ALIPAY_PRIVATE_KEY", ""), "file with the application's RSA2 private key, PEM (EXAMREG_ALIPAY_PRIVATE_KEY)")
+	fs.StringVar(&pf.AlipayKeyFile, "alipay-public-key", envOr("EXAMREG_ALIPAY_PUBLIC_KEY", ""), "file with Alipay's public key, PEM (EXAMREG_ALIPAY_PUBLIC_KEY)")
+	fs.StringVar(&pf.Gateway, "alipay-gateway", envOr("EXAMREG_ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do"), "Alipay gateway URL (EXAMREG_ALIPAY_GATEWAY)")
+	fs.StringVar(&pf.PublicURL, "public-url", envOr("EXAMREG_PUBLIC_URL", ""), "examreg's public URL for Alipay's notify_url and return_url; default http://ADDR (EXAMREG_PUBLIC_URL)")
 	notifyCfg := addNotifyFlags(fs)
 	grace := fs.Duration("shutdown-grace", envDuration("EXAMREG_SHUTDOWN_GRACE", 60*time.Second), "on SIGTERM, how long requests in flight (slow uploads) may take to finish while new connections are refused (EXAMREG_SHUTDOWN_GRACE)")
 	minFreeMB := fs.Int("min-free-disk-mb", envInt("EXAMREG_MIN_FREE_DISK_MB", handlers.DefaultMinFreeDisk>>20), "uploads are refused (503) while the data directory has less free space than this, in MiB (EXAMREG_MIN_FREE_DISK_MB)")
@@ -125,6 +132,10 @@ func serve(args []string, logger *slog.Logger) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	pf.Demo = *demo
+	if pf.PublicURL == "" && pf.AppID == "" {
+		pf.PublicURL = "http://" + *addr
 	}
 	if *noCaptcha {
 		logger.Warn("!!! CAPTCHA IS SWITCHED OFF (-no-captcha): use this only for local automated tests, never in production !!!")
@@ -158,7 +169,12 @@ func serve(args []string, logger *slog.Logger) error {
 	defer startDispatcher(store, sender, logger)()
 	defer startReturnReminders(store, logger)() // main_review.go
 	views.SetAssetURL(static.URL)
-	app := handlers.New(handlers.Config{
+	pay, stopPay, err := handlers.SetupPay(pf, logger)
+	if err != nil {
+		return fmt.Errorf("网上缴费: %w", err)
+	}
+	defer stopPay()
+	conf := handlers.Config{
 		Store:            store,
 		FiberStorage:     fiberStorage,
 		Clock:            time.Now,
@@ -169,13 +185,21 @@ func serve(args []string, logger *slog.Logger) error {
 		ProxyHeader:      *proxyHeader,
 		TrustedProxies:   splitList(*trusted),
 		CaptchaRateLimit: *captchaRate,
+		Pay:              pay,
 		DemoOutbox:       *demo,
 		FreeDisk:         func() (uint64, error) { return kv.FreeBytes(*dataDir) },
 		MinFreeDisk:      uint64(max(*minFreeMB, 1)) << 20,
-	})
+	}
+	app := handlers.New(conf)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if r := handlers.NewReconciler(conf); r != nil {
+		// The worker stops before the store closes (defers run last-first).
+		done := make(chan struct{})
+		go func() { defer close(done); r.Run(ctx) }()
+		defer func() { stop(); <-done }()
+	}
 	// Bind first, then say so: "listening" is logged only once the port is ours.
 	ln, err := listen(*addr, *tlsCert, *tlsKey)
 	if err != nil {

@@ -66,6 +66,16 @@ func auditActionLabel(a string) string {
 		return "删除公告"
 	case "notice.file.delete":
 		return "删除公告附件"
+	case "payment.paid":
+		return "缴费确认"
+	case "payment.closed", "payment.close":
+		return "关闭订单"
+	case "payment.anomaly":
+		return "异常款项"
+	case "payment.refund":
+		return "退款"
+	case "payment.export":
+		return "导出缴费订单"
 	}
 	return a
 }

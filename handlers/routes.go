@@ -15,6 +15,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 
 	app.Get("/static/:name", serveStatic)
 	app.Get("/healthz", s.healthz)
+	s.payPublicRoutes(app) // pay.go: Alipay's notify_url and the demo gateway
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
 	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF, s.requirePasswordChange)
@@ -46,14 +47,15 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	app.Get("/messages", candidate, s.showMessages)
 	app.Post("/messages/:id/read", candidate, limitBody(formLimit), s.readMessage)
 
-	s.examRoutes(app)   // routes_exams.go: exams, positions, counts, announcements, admin
-	s.applyRoutes(app)  // routes_apply.go: the candidate's application flow
-	s.staffRoutes(app)  // routes_staff.go: staff accounts, support, audit log, outbox
-	s.reviewRoutes(app) // routes_review.go: 资格审核 dashboard, decisions, exports, overview
-	s.ticketRoutes(app) // routes_ticket.go: venues, seats, 打印准考证, 入场核验
+	s.examRoutes(app)     // routes_exams.go: exams, positions, counts, announcements, admin
+	s.applyRoutes(app)    // routes_apply.go: the candidate's application flow
+	s.payRoutes(app)      // pay.go: 网上缴费
+	s.payAdminRoutes(app) // pay_admin.go: 缴费管理 (finance view, refunds)
+	s.staffRoutes(app)    // routes_staff.go: staff accounts, support, audit log, outbox
+	s.reviewRoutes(app)   // routes_review.go: 资格审核 dashboard, decisions, exports, overview
+	s.ticketRoutes(app)   // routes_ticket.go: venues, seats, 打印准考证, 入场核验
 
 	// Steps whose features come with later work: honest pages, never fake ones.
-	app.Get("/pay", candidate, s.notOpen("网上缴费", "pay", "网上缴费功能尚未开放。审核通过的考生请在考试公告规定的缴费时间内登录缴费。"))
 	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))
 
 	app.Use(notFound)

@@ -41,6 +41,8 @@ type Config struct {
 	// CaptchaRateLimit is the number of captcha images one client IP may
 	// fetch per minute; 0 means the default (60).
 	CaptchaRateLimit int
+	// Pay wires 网上缴费 (pay.go); nil: /pay says it is not open.
+	Pay *PayConfig
 	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
 	// /admin/outbox shows them (-demo).
 	DemoOutbox bool
@@ -77,6 +79,8 @@ type Server struct {
 	proxyHeader  string
 	trusted      []netip.Prefix
 	captchaLimit int
+	pay          *PayConfig
+	reconciler   *Reconciler
 	// demoOutbox: /admin/outbox shows the demo sender's messages.
 	demoOutbox bool
 	// tickets caches the ticket signing key and drawn 准考证 PDFs (ticket.go).
@@ -126,6 +130,8 @@ func New(cfg Config) *fiber.App {
 		proxyHeader:  cfg.ProxyHeader,
 		trusted:      parseTrusted(cfg.TrustedProxies),
 		captchaLimit: cfg.CaptchaRateLimit,
+		pay:          cfg.Pay,
+		reconciler:   NewReconciler(cfg),
 		demoOutbox:   cfg.DemoOutbox,
 
 		pdfCheckSlots: make(chan struct{}, runtime.NumCPU()),

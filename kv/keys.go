@@ -38,6 +38,11 @@ import (
 //	                                            kept for unknown names too, so they answer like real ones
 //	v1/secret/<name>                            32 random bytes made on first use (captcha and form-token keys)
 //	v1/once/<kind>/<id>                         empty, with a TTL: a single-use token already spent (captcha)
+//	v1/order/<orderID>                          domain.Order; orderID (time-ordered) is Alipay's out_trade_no (pay.go)
+//	v1/idx/order_open/<appID>                   raw orderID: the application's one created order
+//	v1/idx/order_by_app/<appID>/<orderID>       empty; an application's orders
+//	v1/idx/order_created/<orderID>              empty; orders not yet paid or closed (reconciliation)
+//	v1/payanom/<orderID>-<kind>                 domain.PaymentAnomaly: money that settled nothing, queued for refund
 //	v1/site                                     domain.SiteSettings (JSON): the footer's 主办单位 and ICP 备案号 (site.go)
 //	v1/idx/acct_name/<esc name>/<accountID>      empty; find an account by 姓名 (support, staff.go)
 //	v1/idx/acct_phone/<phone>/<accountID>        empty; find an account by phone (support, staff.go)

@@ -69,6 +69,7 @@ func seedReviewLoad(b *testing.B, s *Store) map[string][]*domain.Application {
 //     department's whole waiting queue (500 entries);
 //
 //   - commit-floor: one fsync'd commit of one small key (the disk's floor);
+//
 //   - decision: one reviewer's decision committed (ReviewApplication,
 //     fsync'd), one at a time.
 //

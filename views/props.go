@@ -89,6 +89,7 @@ func NavFor(u *User) []NavItem {
 			{"admin-notices", "公告管理", "/admin/notices"},
 			{"admin-review", "审核进度", "/admin/review"},
 			{"admin-accounts", "账号管理", "/admin/accounts"},
+			{"admin-payments", "缴费管理", "/admin/payments"},
 			{"admin-site", "网站信息", "/admin/site"},
 			{"notices", "考试公告", "/notices"},
 			{"positions", "职位查询", "/positions"},
