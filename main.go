@@ -30,6 +30,12 @@ func main() {
 	var err error
 	if len(os.Args) > 2 && os.Args[1] == "admin" && os.Args[2] == "create" {
 		err = adminCreate(os.Args[3:], os.Stdin, os.Stdout)
+	} else if len(os.Args) > 1 && os.Args[1] == "backup" {
+		err = backupCommand(os.Args[2:], os.Stdout, logger)
+	} else if len(os.Args) > 1 && os.Args[1] == "restore" {
+		err = restoreCommand(os.Args[2:], os.Stdout)
+	} else if len(os.Args) > 1 && os.Args[1] == "keygen" {
+		err = keygenCommand(os.Args[2:], os.Stdout)
 	} else {
 		err = serve(os.Args[1:], logger)
 	}
@@ -82,18 +88,34 @@ func serve(args []string, logger *slog.Logger) error {
 	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header the reverse proxy appends the client IP to, e.g. X-Forwarded-For; its rightmost address not in -trusted-proxies is the client (EXAMREG_PROXY_HEADER)")
 	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses or CIDR ranges whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
 	notifyCfg := addNotifyFlags(fs)
+	opsCfg := addOpsFlags(fs) // main_logging.go: encryption, logs, metrics, backups
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, logCloser, err := opsCfg.logger()
+	if err != nil {
+		return err
+	}
+	defer logCloser.Close()
+	slog.SetDefault(logger)
+	key, err := opsCfg.encryptionKey(logger)
+	if err != nil {
 		return err
 	}
 	if *noCaptcha {
 		logger.Warn("!!! CAPTCHA IS SWITCHED OFF (-no-captcha): use this only for local automated tests, never in production !!!")
 	}
-	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, Logger: logger})
+	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, Logger: logger, EncryptionKey: key})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	fiberStorage := kv.OpenFiberStorage(*dataDir)
+	ops, err := opsCfg.start(store, *dataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer ops.stop()
+	fiberStorage := kv.OpenFiberStorage(*dataDir, key)
 	defer fiberStorage.Close()
 
 	if err := store.EnsureAccountIndexes(); err != nil {
@@ -125,6 +147,8 @@ func serve(args []string, logger *slog.Logger) error {
 		TrustedProxies:   splitList(*trusted),
 		CaptchaRateLimit: *captchaRate,
 		DemoOutbox:       *demo,
+		Metrics:          ops.metrics,
+		Ready:            ops.ready.Load,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -143,6 +167,7 @@ func serve(args []string, logger *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
+	ops.ready.Store(false)
 	logger.Info("shutting down: finishing requests, then closing the store")
 	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		logger.Error("shutdown", "err", err)

@@ -44,6 +44,12 @@ type Config struct {
 	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
 	// /admin/outbox shows them (-demo).
 	DemoOutbox bool
+	// Metrics, when not nil, count every request (see metrics.go); they
+	// are served elsewhere, never by this app.
+	Metrics *Metrics
+	// Ready reports whether the server takes new work, for /readyz (nil:
+	// ready while the store answers); false once shutdown began.
+	Ready func() bool
 }
 
 // Server holds what the handlers share.
@@ -71,6 +77,8 @@ type Server struct {
 	captchaLimit int
 	// demoOutbox: /admin/outbox shows the demo sender's messages.
 	demoOutbox bool
+	metrics    *Metrics
+	ready      func() bool
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -106,6 +114,8 @@ func New(cfg Config) *fiber.App {
 		trusted:      parseTrusted(cfg.TrustedProxies),
 		captchaLimit: cfg.CaptchaRateLimit,
 		demoOutbox:   cfg.DemoOutbox,
+		metrics:      cfg.Metrics,
+		ready:        cfg.Ready,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

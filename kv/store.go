@@ -37,21 +37,53 @@ type Options struct {
 	InMemory   bool   // tests and benchmarks that do not need a disk
 	SyncWrites bool   // fsync each commit; on in production so an acknowledged write survives a crash
 	Logger     *slog.Logger
+	// EncryptionKey (32 bytes) encrypts every file of the store with
+	// AES-256 (Badger's encryption at rest); nil leaves it unencrypted. An
+	// encrypted store opens only with its key (see encryption.go).
+	EncryptionKey []byte
 }
 
 // Store is an open database.
 type Store struct {
-	db        *badger.DB
-	positions *catalog
-	counts    *countCache
-	log       *slog.Logger
-	cancel    context.CancelFunc
-	gcDone    chan struct{}
+	db         *badger.DB
+	positions  *catalog
+	counts     *countCache
+	log        *slog.Logger
+	key        []byte        // encryption key; nil when not encrypted (backups follow it)
+	stateCache appStateCache // metrics.go
+	cancel     context.CancelFunc
+	gcDone     chan struct{}
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
 // machine (2 cores, a few hundred MB for the store): see ../shared/FACTS.md.
 func Open(o Options) (*Store, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	db, err := badger.Open(badgerOptions(o))
+	if err != nil {
+		return nil, openError(o, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Store{db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{})}
+	if err := s.loadCatalog(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadCounts(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	go s.runValueLogGC(ctx, 10*time.Minute)
+	return s, nil
+}
+
+// badgerOptions are the Badger options of Open (and of Restore).
+func badgerOptions(o Options) badger.Options {
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -74,24 +106,13 @@ func Open(o Options) (*Store, error) {
 	if o.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
 	}
-	db, err := badger.Open(bo)
-	if err != nil {
-		return nil, fmt.Errorf("kv: open %s: %w", o.Dir, err)
+	if o.EncryptionKey != nil {
+		// Encrypted blocks are decrypted into the block cache and their
+		// indexes into the index cache (both set above): Badger refuses
+		// encryption without them.
+		bo = bo.WithEncryptionKey(o.EncryptionKey)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{db: db, log: logger, cancel: cancel, gcDone: make(chan struct{})}
-	if err := s.loadCatalog(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	if err := s.loadCounts(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	go s.runValueLogGC(ctx, 10*time.Minute)
-	return s, nil
+	return bo
 }
 
 // Close stops background work and closes the database; safe to call once.
