@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBrowserPositionSearch types into 职位查询 and checks that htmx swaps
@@ -99,7 +100,7 @@ func TestBrowserAdminPositions(t *testing.T) {
 	b := newTab(t, srv)
 	b.loginAdmin()
 	b.open("/admin/exams")
-	b.submit("湖北省2023年度市州级以上机关公开遴选公务员")
+	b.submit(demoExamName(time.Now()))
 	b.assertText("报考承诺书", "第 1 版", "200 个")
 	b.submit("职位管理")
 	b.swap(func() { b.fillByLabel("关键词", "14200001") })
@@ -113,7 +114,7 @@ func TestBrowserAdminPositions(t *testing.T) {
 		t.Errorf("public quota %q", got)
 	}
 	b.open("/admin/notices")
-	b.submit("湖北省2023年度市州级以上机关公开遴选公务员公告")
+	b.submit(demoExamName(time.Now()) + "公告")
 	b.assertText("职位表.xlsx", "删除附件")
 	b.screenshot("notice")
 }

@@ -169,11 +169,6 @@ func waitHealthy(base string) error {
 	}
 }
 
-// demoCandidateID is the demo candidate's full ID number (the login name).
-func demoCandidateID() string {
-	return demoCandidateBody + string(domain.IDCheckDigit(demoCandidateBody))
-}
-
 // newIDNumber makes a valid ID number (武汉市江岸区, born 1995-06-15) whose
 // sequence digits come from seq, so each call in a test can differ.
 func newIDNumber(seq int) string {

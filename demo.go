@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,19 +14,51 @@ import (
 // Demo credentials, printed at start so a newcomer can walk every role.
 const (
 	demoPassword       = "Demo2023pass"
-	demoCandidateBody  = "42010219900307123" // 武汉市江岸区, born 1990-03-07, male
+	demoCandidateBody  = "42010219930307123" // 武汉市江岸区, born 1993-03-07, male: under 35, fits most demo positions
 	demoReviewerLogin  = "reviewer"
 	demoAdminLogin     = "admin"
 	demoDepartmentName = "中共湖北省委办公厅"
-	demoExamCode       = "2023HBLX"
 )
 
+// demoExamCode and demoExamName name the demo exam for the year of now.
+func demoExamCode(now time.Time) string { return fmt.Sprintf("%dHBLX", now.In(domain.Shanghai).Year()) }
+
+func demoExamName(now time.Time) string {
+	return fmt.Sprintf("湖北省%d年度市州级以上机关公开遴选公务员", now.In(domain.Shanghai).Year())
+}
+
 // seedDemo fills a store with whatever part of the demo data it lacks:
-// the demo accounts (each checked by its login) and the demo exam (checked
-// by its code), so -demo is safe on every start and completes a seed that
-// was interrupted.
+// the demo accounts (each checked by its login), the demo exam (checked by
+// its code) and one candidate at each interesting state of the review, so
+// -demo is safe on every start and completes a seed that was interrupted.
+// Each step is its own function.
 func seedDemo(store *kv.Store, now time.Time, out io.Writer) error {
-	candidateID := demoCandidateBody + string(domain.IDCheckDigit(demoCandidateBody))
+	if err := seedDemoStaff(store, now); err != nil {
+		return err
+	}
+	candidateID := demoCandidateID()
+	if err := seedDemoCandidate(store, candidateID, now); err != nil {
+		return err
+	}
+	exam, err := seedDemoExamOnce(store, now)
+	if err != nil {
+		return err
+	}
+	states, err := seedDemoStates(store, exam, now)
+	if err != nil {
+		return fmt.Errorf("demo candidates: %w", err)
+	}
+	printDemoCredentials(out, candidateID, states)
+	return nil
+}
+
+// demoCandidateID is the demo candidate's 身份证号 (the login).
+func demoCandidateID() string {
+	return demoCandidateBody + string(domain.IDCheckDigit(demoCandidateBody))
+}
+
+// seedDemoStaff creates the demo administrator and reviewer.
+func seedDemoStaff(store *kv.Store, now time.Time) error {
 	staff := []struct {
 		role        domain.Role
 		login, name string
@@ -47,32 +78,44 @@ func seedDemo(store *kv.Store, now time.Time, out io.Writer) error {
 			}
 		}
 	}
-	missing, err := loginMissing(store, candidateID)
-	if err != nil {
+	return nil
+}
+
+// seedDemoCandidate creates the demo candidate (no photo, no application:
+// the journey is his to walk).
+func seedDemoCandidate(store *kv.Store, idNumber string, now time.Time) error {
+	missing, err := loginMissing(store, idNumber)
+	if err != nil || !missing {
 		return err
 	}
-	if missing {
-		if err := createDemoCandidate(store, candidateID, now); err != nil {
-			return err
-		}
-	}
+	_, err = createDemoCandidate(store, idNumber, "张三", now)
+	return err
+}
+
+// seedDemoExamOnce creates the demo exam of the current year unless it exists.
+func seedDemoExamOnce(store *kv.Store, now time.Time) (*domain.Exam, error) {
 	exams, err := store.Exams()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if !slices.ContainsFunc(exams, func(e *domain.Exam) bool { return e.Code == demoExamCode }) {
-		if err := seedDemoExam(store, now); err != nil {
-			return err
+	for _, e := range exams {
+		if e.Code == demoExamCode(now) {
+			return e, nil
 		}
 	}
-	fmt.Fprintf(out, `
-examreg demo accounts (password for all: %s)
-  考生 candidate : %s
-  审核员 reviewer : %s
-  管理员 admin    : %s
+	return seedDemoExam(store, now)
+}
 
-`, demoPassword, candidateID, demoReviewerLogin, demoAdminLogin)
-	return nil
+// printDemoCredentials lists every demo login; one password for all.
+func printDemoCredentials(out io.Writer, candidateID string, states []demoStateLogin) {
+	fmt.Fprintf(out, "\nexamreg demo accounts (password for all: %s)\n", demoPassword)
+	fmt.Fprintf(out, "  管理员 admin     %s\n", demoAdminLogin)
+	fmt.Fprintf(out, "  审核员 reviewer  %s（%s）\n", demoReviewerLogin, demoDepartmentName)
+	fmt.Fprintf(out, "  考生 candidate   %s  张三：尚未报名\n", candidateID)
+	for _, st := range states {
+		fmt.Fprintf(out, "  考生 candidate   %s  %s：%s\n", st.login, st.name, st.state.Label())
+	}
+	fmt.Fprintln(out)
 }
 
 // loginMissing reports whether no account has the login name.
@@ -87,75 +130,78 @@ func loginMissing(store *kv.Store, login string) (bool, error) {
 	return false, err
 }
 
-func createDemoCandidate(store *kv.Store, idNumber string, now time.Time) error {
+// createDemoCandidate registers a candidate the way registration does:
+// name, sex and birth date from the 身份证号.
+func createDemoCandidate(store *kv.Store, idNumber, name string, now time.Time) (*domain.Account, error) {
 	id, err := domain.ParseIDNumber(idNumber, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hash, err := hashDemoPassword()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return store.CreateAccount(&domain.Account{
-		ID: kv.NewID(now), Role: domain.RoleCandidate, LoginName: id.Number, Name: "张三",
+	acct := &domain.Account{
+		ID: kv.NewID(now), Role: domain.RoleCandidate, LoginName: id.Number, Name: name,
 		Phone: "13800138000", PasswordHash: hash, BirthDate: id.BirthDateString(), Sex: id.Sex,
 		CreatedAt: now, UpdatedAt: now,
-	})
+	}
+	return acct, store.CreateAccount(acct)
 }
 
 // seedDemoExam creates the demo exam with its two levels and about 200
 // positions, with registration and review open now, and the announcement
-// carrying the 职位表 exported by the system itself.
-func seedDemoExam(store *kv.Store, now time.Time) error {
-	day := 24 * time.Hour
-	base := now.In(domain.Shanghai).Truncate(time.Hour)
+// carrying the 职位表 exported by the system itself. Windows open at 9:00
+// and close at 17:00 (office hours), Beijing time.
+func seedDemoExam(store *kv.Store, now time.Time) (*domain.Exam, error) {
+	y, m, d := now.In(domain.Shanghai).Date()
+	at := func(days, hour int) time.Time { return time.Date(y, m, d+days, hour, 0, 0, 0, domain.Shanghai) }
+	name := demoExamName(now)
 	f := domain.ExamForm{
-		Name:      demoExamName,
-		Code:      demoExamCode,
+		Name:      name,
+		Code:      demoExamCode(now),
 		Levels:    "sz 省直机关\nds 市州机关",
 		Subjects:  "公共基础知识\n案例分析与对策性论文写作",
 		Fee:       "100",
-		Pledge:    demoPledge,
+		Pledge:    strings.ReplaceAll(demoPledge, "湖北省2023年度", fmt.Sprintf("湖北省%d年度", y)),
 		Published: true,
 		Windows: map[domain.WindowKind][2]string{
-			domain.WindowRegistration: demoWindow(base.Add(-day), base.Add(14*day)),
-			domain.WindowReview:       demoWindow(base.Add(-day), base.Add(16*day)),
-			domain.WindowPayment:      demoWindow(base.Add(17*day), base.Add(20*day)),
-			domain.WindowTicket:       demoWindow(base.Add(25*day), base.Add(30*day)),
-			domain.WindowScore:        demoWindow(base.Add(50*day), base.Add(80*day)),
+			domain.WindowRegistration: demoWindow(at(-5, 9), at(14, 17)),
+			domain.WindowReview:       demoWindow(at(-5, 9), at(16, 17)),
+			domain.WindowPayment:      demoWindow(at(17, 9), at(20, 17)),
+			domain.WindowTicket:       demoWindow(at(25, 9), at(30, 17)),
+			domain.WindowScore:        demoWindow(at(50, 9), at(80, 17)),
 		},
 	}
 	exam := &domain.Exam{ID: kv.NewID(now)}
 	if err := f.Apply(exam, now); err != nil {
-		return err
+		return nil, err
 	}
 	audit := kv.AuditEntry{At: now, ActorID: "demo", Action: "exam.create", Detail: "demo"}
 	if err := store.SaveExam(exam, audit); err != nil {
-		return err
+		return nil, err
 	}
 	positions := demoPositions(exam, now)
 	audit.Action = "position.import"
 	if _, err := store.ImportPositions(exam.ID, positions, audit); err != nil {
-		return err
+		return nil, err
 	}
 	table, err := sheet.EncodePositions(store.PositionList(exam.ID), exam)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	notice := &domain.Notice{
-		ID: kv.NewID(now), Title: demoExamName + "公告", Body: demoNoticeBody,
+		ID: kv.NewID(now), Title: name + "公告", Body: demoNoticeBody,
 		AuthorID: "demo", CreatedAt: now, UpdatedAt: now,
 	}
 	file := kv.NewAttachment{
-		Meta: kv.BlobMeta{ID: kv.NewID(now), Name: demoExamName + "职位表.xlsx",
+		Meta: kv.BlobMeta{ID: kv.NewID(now), Name: name + "职位表.xlsx",
 			ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", OwnerID: "demo", CreatedAt: now},
 		Data: table,
 	}
 	audit.Action = "notice.create"
-	return store.SaveNotice(notice, []kv.NewAttachment{file}, audit)
+	return exam, store.SaveNotice(notice, []kv.NewAttachment{file}, audit)
 }
-
-const demoExamName = "湖北省2023年度市州级以上机关公开遴选公务员"
 
 func demoWindow(start, end time.Time) [2]string {
 	return [2]string{start.Format(domain.DatetimeLocal), end.Format(domain.DatetimeLocal)}

@@ -7,10 +7,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -27,22 +30,58 @@ import (
 func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
+	os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, logger))
+}
+
+// usage is printed when the command line is not understood.
+const usage = `usage:
+  examreg [-addr 127.0.0.1:8080] [-data ./data] [-demo] [flags]   run the server (examreg -h lists the flags)
+  examreg admin create -login NAME -name 姓名 [-data ./data]       create an administrator (password from stdin)
+  examreg backup -o FILE [-data ./data]                            back up the store (asks the running server, or reads a stopped store)
+  examreg restore -i FILE -data NEW_DIR                            restore a backup into a new or empty directory
+  examreg keygen -o FILE                                           write a 32-byte encryption key (mode 0600)
+`
+
+// errUsage marks a command line that is not understood: runCommand prints the
+// usage and exits 2.
+var errUsage = errors.New("command line not understood")
+
+// runCommand dispatches the command line and returns the process exit code: 0,
+// 1 when the command failed, 2 when the command line is not understood.
+// A stray word never starts the server with default flags.
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, logger *slog.Logger) int {
 	var err error
-	if len(os.Args) > 2 && os.Args[1] == "admin" && os.Args[2] == "create" {
-		err = adminCreate(os.Args[3:], os.Stdin, os.Stdout)
-	} else if len(os.Args) > 1 && os.Args[1] == "backup" {
-		err = backupCommand(os.Args[2:], os.Stdout, logger)
-	} else if len(os.Args) > 1 && os.Args[1] == "restore" {
-		err = restoreCommand(os.Args[2:], os.Stdout)
-	} else if len(os.Args) > 1 && os.Args[1] == "keygen" {
-		err = keygenCommand(os.Args[2:], os.Stdout)
-	} else {
-		err = serve(os.Args[1:], logger)
+	switch {
+	case len(args) > 0 && args[0] == "admin":
+		if len(args) < 2 || args[1] != "create" {
+			err = fmt.Errorf("%w: unknown admin command %q", errUsage, strings.Join(args[1:], " "))
+		} else {
+			err = adminCreate(args[2:], stdin, stdout)
+		}
+	case len(args) > 0 && args[0] == "backup":
+		err = backupCommand(args[1:], stdout, logger) // main_backup.go
+	case len(args) > 0 && args[0] == "restore":
+		err = restoreCommand(args[1:], stdout)
+	case len(args) > 0 && args[0] == "keygen":
+		err = keygenCommand(args[1:], stdout)
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
+		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	default:
+		err = serve(args, logger)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "examreg:", err)
-		os.Exit(1)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stderr, usage)
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "examreg:", err)
+		fmt.Fprint(stderr, usage)
+		return 2
 	}
+	fmt.Fprintln(stderr, "examreg:", err)
+	return 1
 }
 
 // envOr returns the EXAMREG_* environment variable or def.
@@ -90,9 +129,12 @@ func serve(args []string, logger *slog.Logger) error {
 	notifyCfg := addNotifyFlags(fs)
 	opsCfg := addOpsFlags(fs) // main_logging.go: encryption, logs, metrics, backups
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	logger, logCloser, err := opsCfg.logger()
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	logger, logCloser, err := opsCfg.logger(logger)
 	if err != nil {
 		return err
 	}
@@ -153,15 +195,14 @@ func serve(args []string, logger *slog.Logger) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Bind first, then say so: "listening" is logged only once the port is ours.
+	ln, err := listen(*addr, *tlsCert, *tlsKey)
+	if err != nil {
+		return err
+	}
+	logger.Info("examreg listening", "addr", ln.Addr().String(), "data", *dataDir, "tls", *tlsCert != "")
 	errc := make(chan error, 1)
-	go func() {
-		logger.Info("examreg listening", "addr", *addr, "data", *dataDir, "tls", *tlsCert != "")
-		if *tlsCert != "" {
-			errc <- app.ListenTLS(*addr, *tlsCert, *tlsKey)
-		} else {
-			errc <- app.Listen(*addr)
-		}
-	}()
+	go func() { errc <- app.Listener(ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -173,4 +214,24 @@ func serve(args []string, logger *slog.Logger) error {
 		logger.Error("shutdown", "err", err)
 	}
 	return nil
+}
+
+// listen binds addr, with TLS when a certificate is given.
+func listen(addr, certFile, keyFile string) (net.Listener, error) {
+	var cfg *tls.Config
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		cfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	return ln, nil
 }

@@ -99,10 +99,10 @@ func backupCommand(args []string, stdout io.Writer, logger *slog.Logger) error {
 	dataDir := fs.String("data", envOr("EXAMREG_DATA", "./data"), "data directory (EXAMREG_DATA)")
 	keyFile := fs.String("encryption-key-file", envOr("EXAMREG_ENCRYPTION_KEY_FILE", ""), "key file of an encrypted store, when it is stopped (EXAMREG_ENCRYPTION_KEY_FILE)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if *out == "" || fs.NArg() > 0 {
-		return errors.New("usage: examreg backup -o FILE [-data DIR] [-encryption-key-file F]")
+		return fmt.Errorf("%w: "+"usage: examreg backup -o FILE [-data DIR] [-encryption-key-file F]", errUsage)
 	}
 	start := time.Now()
 	n, online, err := writeBackupFile(*out, func(w io.Writer) (int64, bool, error) {
@@ -189,10 +189,10 @@ func restoreCommand(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data", "", "new or empty data directory to restore into")
 	keyFile := fs.String("encryption-key-file", "", "key file: needed for an encrypted backup; the restored store is encrypted with it")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if *in == "" || *dataDir == "" || fs.NArg() > 0 {
-		return errors.New("usage: examreg restore -i FILE -data NEW_DIR [-encryption-key-file F]")
+		return fmt.Errorf("%w: "+"usage: examreg restore -i FILE -data NEW_DIR [-encryption-key-file F]", errUsage)
 	}
 	key, err := loadKey(*keyFile)
 	if err != nil {
@@ -217,10 +217,10 @@ func keygenCommand(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("examreg keygen", flag.ContinueOnError)
 	out := fs.String("o", "", "key file to create (must not exist)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if *out == "" || fs.NArg() > 0 {
-		return errors.New("usage: examreg keygen -o FILE")
+		return fmt.Errorf("%w: "+"usage: examreg keygen -o FILE", errUsage)
 	}
 	key, err := kv.NewEncryptionKey()
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -244,3 +245,38 @@ func TestScheduledBackupsKeepTheNewest(t *testing.T) {
 		t.Errorf("backup directory holds %v, want %v", names, want)
 	}
 }
+
+// TestOpsCommandLines: the operations subcommands refuse an incomplete
+// command line with exit 2 and the usage, never starting a server.
+func TestOpsCommandLines(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, args := range [][]string{{"backup"}, {"backup", "-o"}, {"restore", "-i", "x.bak"}, {"keygen"}, {"keygen", "-o", "k", "extra"}, {"backup", "-bogus"}} {
+		var stdout, stderr bytes.Buffer
+		if code := runCommand(args, strings.NewReader(""), &stdout, &stderr, logger); code != 2 || !strings.Contains(stderr.String(), "usage") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the usage", args, code, stderr.String())
+		}
+	}
+}
+
+// TestLogFile: -log-file writes JSON lines (with the request_id) to the
+// file that lumberjack rotates.
+func TestLogFile(t *testing.T) {
+	dir := t.TempDir()
+	fs := flagSetForTest()
+	o := addOpsFlags(fs)
+	if err := fs.Parse([]string{"-log-file", filepath.Join(dir, "examreg.log"), "-log-format", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	l, closer, err := o.logger(slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("hello", "request_id", "abc12345")
+	closer.Close()
+	b, err := os.ReadFile(filepath.Join(dir, "examreg.log"))
+	if err != nil || !strings.Contains(string(b), `"msg":"hello"`) || !strings.Contains(string(b), `"request_id":"abc12345"`) {
+		t.Fatalf("log file %q, %v", b, err)
+	}
+}
+
+func flagSetForTest() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }

@@ -53,8 +53,12 @@ func addOpsFlags(fs *flag.FlagSet) *opsFlags {
 }
 
 // logger builds the process logger: text or JSON, to stderr or to a
-// size-rotated file. The closer closes the file.
-func (o *opsFlags) logger() (*slog.Logger, io.Closer, error) {
+// size-rotated file. Without -log-file and -log-format json it is base (the
+// caller's stderr logger). The closer closes the file.
+func (o *opsFlags) logger(base *slog.Logger) (*slog.Logger, io.Closer, error) {
+	if *o.logFile == "" && *o.logFormat == "text" {
+		return base, io.NopCloser(nil), nil
+	}
 	var w io.Writer = os.Stderr
 	if *o.logFile != "" {
 		w = &lumberjack.Logger{Filename: *o.logFile, MaxSize: *o.logMaxMB, MaxBackups: *o.logKeep, Compress: true}
@@ -134,7 +138,10 @@ func (o *opsFlags) start(store *kv.Store, dataDir string, logger *slog.Logger) (
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { defer close(done); runScheduledBackups(ctx, store, *o.backupDir, *o.backupEvery, *o.backupKeep, logger) }()
+		go func() {
+			defer close(done)
+			runScheduledBackups(ctx, store, *o.backupDir, *o.backupEvery, *o.backupKeep, logger)
+		}()
 		logger.Info("scheduled backups", "dir", *o.backupDir, "every", o.backupEvery.String(), "keep", *o.backupKeep)
 		ops.stops = append(ops.stops, func() { cancel(); <-done })
 	}

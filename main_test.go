@@ -138,7 +138,7 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 		t.Fatalf("seedDemo: %v", err)
 	}
 	first := count(s)
-	if first.admins != 1 || first.reviewers != 1 || first.candidates != 1 || first.exams != 1 || first.positions < 1 || first.notices != 1 {
+	if first.admins != 1 || first.reviewers != 1 || first.candidates != 1+len(demoStates) || first.exams != 1 || first.positions < 1 || first.notices != 1 {
 		t.Fatalf("after the first seed: %+v", first)
 	}
 	candidateID := demoCandidateBody + string(domain.IDCheckDigit(demoCandidateBody))
@@ -148,7 +148,7 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 		}
 	}
 	cand, err := s.AccountByLogin(candidateID)
-	if err != nil || cand.BirthDate != "1990-03-07" || cand.Sex != "男" {
+	if err != nil || cand.BirthDate != "1993-03-07" || cand.Sex != "男" {
 		t.Errorf("demo candidate %+v, %v", cand, err)
 	}
 	if ok, _ := argon2id.ComparePasswordAndHash(demoPassword, cand.PasswordHash); !ok {

@@ -40,7 +40,7 @@ func (s *Server) adminPositions(c *fiber.Ctx) error {
 	} else {
 		results.Page = domain.SearchPositions(s.store.PositionList(e.ID), q, s.store.CountsView(e.ID), nil)
 	}
-	form := views.PositionSearchFormProps{
+	form := views.PositionSearchFormProps{Staff: true,
 		Action: base, Target: "#position-results", Query: q, Fields: domain.ErrorFields(qerr),
 		Levels: e.Levels, Departments: s.store.PositionDepartments(e.ID),
 	}
@@ -122,6 +122,23 @@ func (s *Server) savePosition(c *fiber.Ctx, create bool) error {
 }
 
 // deletePosition removes a position without applications.
+// confirmDeletePosition is the page that asks before 删除 (without JavaScript).
+func (s *Server) confirmDeletePosition(c *fiber.Ctx) error {
+	e, err := s.store.Exam(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	p, ok := s.store.Position(e.ID, c.Params("code"))
+	if !ok {
+		return domain.Errorf(domain.ENOTFOUND, "职位不存在。")
+	}
+	tok, err := s.csrfToken(c)
+	if err != nil {
+		return err
+	}
+	return s.page(c, fiber.StatusOK, "删除职位", "admin", views.AdminPositionDeletePage(tok, e, &p), nil)
+}
+
 func (s *Server) deletePosition(c *fiber.Ctx) error {
 	e, err := s.store.Exam(c.Params("id"))
 	if err != nil {

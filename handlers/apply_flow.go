@@ -53,6 +53,9 @@ func (s *Server) showApplyIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if len(apps) == 0 {
+		return s.showJourney(c)
+	}
 	if len(apps) == 1 {
 		return c.Redirect("/apply/"+apps[0].ExamID, fiber.StatusSeeOther)
 	}

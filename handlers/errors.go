@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -59,7 +60,25 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Status(status)
 		return c.SendString(msg)
 	}
-	return s.write(c, status, views.Layout(p, views.ErrorPage(status, msg)))
+	return s.write(c, status, views.Layout(p, views.ErrorPage(status, msg, backTo(c))))
+}
+
+// backTo is the local page a refused form came from (its Referer), so
+// the error page leads back to it; "" when unknown or not local.
+func backTo(c *fiber.Ctx) string {
+	ref := c.Get(fiber.HeaderReferer)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil || (u.Host != "" && u.Host != c.Hostname()) || u.Path == c.Path() && c.Method() == fiber.MethodGet {
+		return ""
+	}
+	back := u.Path
+	if u.RawQuery != "" {
+		back += "?" + u.RawQuery
+	}
+	return safeNext(back)
 }
 
 func fiberMessage(fe *fiber.Error) string {

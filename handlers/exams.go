@@ -10,20 +10,6 @@ import (
 	"examreg/views"
 )
 
-// homeExams lists the published exams for the home page.
-func (s *Server) homeExams() ([]views.HomeExam, error) {
-	exams, err := s.store.PublishedExams()
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	out := make([]views.HomeExam, 0, len(exams))
-	for _, e := range exams {
-		out = append(out, views.HomeExam{ID: e.ID, Name: e.Name, Registration: e.Registration.String(), Open: e.Registration.Open(now)})
-	}
-	return out, nil
-}
-
 // publicExam picks the exam a public page shows: the published exam named
 // by want (?exam=), else the newest published one. An administrator may also see
 // drafts by id. Returns the exam and the choices for a switcher; ENOTFOUND

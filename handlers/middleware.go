@@ -135,7 +135,13 @@ func loadBody(c *fiber.Ctx, max int) error {
 	return nil
 }
 
+// tooLarge words a refused body. An upload route's limit is its file's
+// limit plus room for the form around it, so it is named in whole MB, as
+// the rule on the page says it ("5 MB"), not as 5184 KB.
 func tooLarge(max int) error {
+	if max > formLimit {
+		return domain.Errorf(domain.ETOOLARGE, "文件超过 %d MB 的上限，请缩小文件后重新上传。", max>>20)
+	}
 	return domain.Errorf(domain.ETOOLARGE, "提交的内容超过 %s 的上限。", sizeLabel(max))
 }
 

@@ -21,6 +21,11 @@ func isHX(c *fiber.Ctx) bool {
 // pageInfo builds the layout's props for this request.
 func (s *Server) pageInfo(c *fiber.Ctx, title, nav string) (views.Page, error) {
 	p := views.Page{Title: title, Nav: nav, Now: s.now()}
+	site, err := s.store.SiteSettings()
+	if err != nil {
+		return p, err
+	}
+	p.Site = site
 	if acct := account(c); acct != nil {
 		p.User = &views.User{ID: acct.ID, Name: acct.Name, Role: acct.Role, Login: domain.MaskedID(acct.LoginName)}
 	}

@@ -35,6 +35,7 @@ func (s *Server) examRoutes(app *fiber.App) {
 	admin.Post("/exams/:id/positions", adm, limitBody(formLimit), s.createPosition)
 	admin.Get("/exams/:id/positions/:code/edit", adm, s.editPosition)
 	admin.Post("/exams/:id/positions/:code", adm, limitBody(formLimit), s.updatePosition)
+	admin.Get("/exams/:id/positions/:code/delete", adm, s.confirmDeletePosition)
 	admin.Post("/exams/:id/positions/:code/delete", adm, limitBody(formLimit), s.deletePosition)
 	admin.Get("/exams/:id/import", adm, s.showImport)
 	admin.Post("/exams/:id/import", adm, limitBody(importLimit), s.importPositions)
@@ -46,4 +47,6 @@ func (s *Server) examRoutes(app *fiber.App) {
 	admin.Post("/notices/:id", adm, limitBody(attachmentLimit), s.updateNotice)
 	admin.Post("/notices/:id/files/:blob/delete", adm, limitBody(formLimit), s.deleteNoticeFile)
 	admin.Post("/notices/:id/delete", adm, limitBody(formLimit), s.deleteNotice)
+	admin.Get("/site", adm, s.showSiteSettings)
+	admin.Post("/site", adm, limitBody(formLimit), s.saveSiteSettings)
 }

@@ -27,7 +27,7 @@ func (s *Server) statusItem(a *domain.Application) (views.StatusItem, error) {
 		it.LevelName = l.Name
 	}
 	if pos, ok := s.store.Position(a.ExamID, a.PositionCode); ok {
-		it.PositionName = pos.Title
+		it.PositionName, it.PositionDept = pos.Title, pos.Department
 	}
 	return it, nil
 }

@@ -36,6 +36,7 @@ import (
 //	                                            kept for unknown names too, so they answer like real ones
 //	v1/secret/<name>                            32 random bytes made on first use (captcha and form-token keys)
 //	v1/once/<kind>/<id>                         empty, with a TTL: a single-use token already spent (captcha)
+//	v1/site                                     domain.SiteSettings (JSON): the footer's 主办单位 and ICP 备案号 (site.go)
 //	v1/idx/acct_name/<esc name>/<accountID>      empty; find an account by 姓名 (support, staff.go)
 //	v1/idx/acct_phone/<phone>/<accountID>        empty; find an account by phone (support, staff.go)
 //	v1/idx/audit_actor/<esc actor>/<auditID>     empty; the audit log of one actor (audit_query.go)
@@ -66,6 +67,7 @@ const (
 	prefixThrottle = "v1/throttle/"
 	prefixSecret   = "v1/secret/"
 	prefixOnce     = "v1/once/"
+	siteKey        = "v1/site"
 
 	prefixAcctName    = "v1/idx/acct_name/"
 	prefixAcctPhone   = "v1/idx/acct_phone/"

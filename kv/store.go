@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -53,6 +54,7 @@ type Store struct {
 	stateCache appStateCache // metrics.go
 	cancel     context.CancelFunc
 	gcDone     chan struct{}
+	site       atomic.Pointer[domain.SiteSettings] // footer settings, read on every page (site.go)
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small

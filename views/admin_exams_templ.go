@@ -268,7 +268,7 @@ func AdminExamFormPage(p AdminExamFormProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = InputField(Field{Name: "fee", Label: "报名费（元）", Value: p.Form.Fee, Error: p.Fields["fee"], Required: true, Inputmode: "decimal", MaxLength: 10, Help: "按分存储，例如 100 或 100.50"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = InputField(Field{Name: "fee", Label: "报名费（元）", Value: p.Form.Fee, Error: p.Fields["fee"], Required: true, Inputmode: "decimal", MaxLength: 10, Help: "单位为元，可到角分，例如 100 或 100.50"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -284,7 +284,7 @@ func AdminExamFormPage(p AdminExamFormProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<fieldset><legend>时间安排（北京时间，每段为 [开始, 结束)）</legend> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<fieldset><legend>时间安排（北京时间；到结束时刻即关闭，例如结束时间 17:00，则 17:00 起不能再办理）</legend> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -308,6 +308,7 @@ type StatusItem struct {
 	State        domain.State
 	PositionCode string
 	PositionName string
+	PositionDept string // 遴选机关 of the position
 	Reason       string
 	Parts        []string // titles of the parts to fix after 退回修改
 	History      []domain.HistoryEntry

@@ -29,6 +29,7 @@ type Page struct {
 	FlashKind string // "ok", "error" or "info"
 	Nav       string // key of the active navigation item
 	Now       time.Time
+	Site      domain.SiteSettings // the footer's 主办单位 and ICP 备案号
 }
 
 // NavItem is one entry of the navigation menu.
@@ -54,20 +55,25 @@ func NavFor(u *User) []NavItem {
 	case u.Role == domain.RoleCandidate:
 		return []NavItem{
 			{"home", "首页", "/"},
+			{"notices", "考试公告", "/notices"},
+			{"positions", "职位查询", "/positions"},
 			{"exams", "选择考试", "/exams"},
 			{"apply", "报考流程", "/apply"},
-			{"profile", "注册信息维护", "/account/profile"},
 			{"status", "查看报考状态", "/status"},
 			{"messages", "消息", "/messages"},
 			{"pay", "网上缴费", "/pay"},
 			{"ticket", "打印准考证", "/ticket"},
 			{"scores", "成绩查询", "/scores"},
+			{"stats", "报名人数统计", "/stats"},
+			{"profile", "注册信息维护", "/account/profile"},
 			{"help", "报考须知", "/help"},
 		}
 	case u.Role == domain.RoleReviewer:
 		return []NavItem{
 			{"home", "首页", "/"},
 			{"review", "资格审核", "/review"},
+			{"notices", "考试公告", "/notices"},
+			{"positions", "职位查询", "/positions"},
 			{"stats", "报名人数统计", "/stats"},
 			{"help", "报考须知", "/help"},
 		}
@@ -77,6 +83,9 @@ func NavFor(u *User) []NavItem {
 			{"admin", "考试管理", "/admin/exams"},
 			{"admin-notices", "公告管理", "/admin/notices"},
 			{"admin-accounts", "账号管理", "/admin/accounts"},
+			{"admin-site", "网站信息", "/admin/site"},
+			{"notices", "考试公告", "/notices"},
+			{"positions", "职位查询", "/positions"},
 			{"stats", "报名人数统计", "/stats"},
 			{"help", "报考须知", "/help"},
 		}
