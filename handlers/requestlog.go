@@ -36,7 +36,7 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	if err := c.Next(); err != nil {
 		// Render the error now, as Fiber would after us, so the status and
 		// size logged are what the client gets.
-		if herr := c.App().Config().ErrorHandler(c, err); herr != nil {
+		if herr := s.handleError(c, err); herr != nil {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
