@@ -38,9 +38,10 @@ func serveAdminSocket(store *kv.Store, dataDir string, logger *slog.Logger) (sto
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	old := syscall.Umask(0o177) // the socket is created 0600, never briefly wider
+	// Not syscall.Umask: it is process-wide and would race Badger's own
+	// file creation. The socket is chmod-ed at once, and it lives in the
+	// data directory, which Badger creates 0700.
 	ln, err := net.Listen("unix", path)
-	syscall.Umask(old)
 	if err != nil {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
