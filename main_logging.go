@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"gopkg.in/natefinch/lumberjack.v2"
@@ -114,7 +113,7 @@ func (o *opsFlags) start(store *kv.Store, dataDir string, logger *slog.Logger) (
 	}
 	ops.stops = append(ops.stops, stopSocket)
 	if *o.metricsAddr != "" {
-		ops.metrics = handlers.NewMetrics(store, func() (uint64, error) { return diskFree(dataDir) })
+		ops.metrics = handlers.NewMetrics(store, func() (uint64, error) { return kv.FreeBytes(dataDir) })
 		ln, err := net.Listen("tcp", *o.metricsAddr)
 		if err != nil {
 			ops.stop()
@@ -154,13 +153,4 @@ func (ops *serverOps) stop() {
 		ops.stops[i]()
 	}
 	ops.stops = nil
-}
-
-// diskFree is the free space (for an unprivileged user) of dir's file system.
-func diskFree(dir string) (uint64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return st.Bavail * uint64(st.Bsize), nil
 }

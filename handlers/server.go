@@ -50,6 +50,14 @@ type Config struct {
 	// Ready reports whether the server takes new work, for /readyz (nil:
 	// ready while the store answers); false once shutdown began.
 	Ready func() bool
+	// UploadQuota limits each account's uploads per kind; zero means
+	// domain.DefaultUploadQuota.
+	UploadQuota domain.UploadQuota
+	// FreeDisk reports the free bytes of the data directory (nil: unknown,
+	// no low-disk check); below MinFreeDisk (0: DefaultMinFreeDisk) uploads
+	// are refused with 503 and /healthz reports low_disk.
+	FreeDisk    func() (uint64, error)
+	MinFreeDisk uint64
 }
 
 // Server holds what the handlers share.
@@ -79,6 +87,11 @@ type Server struct {
 	demoOutbox bool
 	metrics    *Metrics
 	ready      func() bool
+	// pdfCheckSlots bounds concurrent 推荐表 checks (pdfcpu parsing).
+	pdfCheckSlots chan struct{}
+	uploadQuota   domain.UploadQuota
+	freeDisk      func() (uint64, error)
+	minFreeDisk   uint64
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -98,6 +111,12 @@ func New(cfg Config) *fiber.App {
 	if cfg.CaptchaRateLimit == 0 {
 		cfg.CaptchaRateLimit = 60
 	}
+	if cfg.UploadQuota.Max <= 0 || cfg.UploadQuota.Per <= 0 {
+		cfg.UploadQuota = domain.DefaultUploadQuota
+	}
+	if cfg.MinFreeDisk == 0 {
+		cfg.MinFreeDisk = DefaultMinFreeDisk
+	}
 	s := &Server{
 		store:      cfg.Store,
 		clock:      cfg.Clock,
@@ -116,6 +135,11 @@ func New(cfg Config) *fiber.App {
 		demoOutbox:   cfg.DemoOutbox,
 		metrics:      cfg.Metrics,
 		ready:        cfg.Ready,
+
+		pdfCheckSlots: make(chan struct{}, runtime.NumCPU()),
+		uploadQuota:   cfg.UploadQuota,
+		freeDisk:      cfg.FreeDisk,
+		minFreeDisk:   cfg.MinFreeDisk,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,
