@@ -22,6 +22,7 @@ func adminCreate(args []string, in io.Reader, out io.Writer) error {
 	dataDir := fs.String("data", envOr("EXAMREG_DATA", "./data"), "data directory")
 	login := fs.String("login", "", "user name to log in with (letters, digits, 3-32)")
 	name := fs.String("name", "", "the administrator's name (姓名)")
+	keyFile := fs.String("encryption-key-file", envOr("EXAMREG_ENCRYPTION_KEY_FILE", ""), "key file of an encrypted store")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,7 +38,11 @@ func adminCreate(args []string, in io.Reader, out io.Writer) error {
 	if err := domain.ValidatePassword(pw, ""); err != nil {
 		return errors.New(domain.ErrorMessage(err))
 	}
-	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true})
+	key, err := loadKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, EncryptionKey: key})
 	if err != nil {
 		return err
 	}

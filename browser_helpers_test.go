@@ -77,7 +77,18 @@ func TestMain(m *testing.M) {
 }
 
 // stepTimeout bounds one browser step (a navigation, a wait, a click).
-const stepTimeout = 10 * time.Second
+// Every wait ends as soon as its condition holds, so a generous bound costs
+// a passing test nothing and keeps a loaded CI machine (load average ~5 on
+// 2 cores) from failing a step that is merely slow.
+// EXAMREG_BROWSER_STEP_TIMEOUT (e.g. 60s) changes it.
+var stepTimeout = browserStepTimeout()
+
+func browserStepTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("EXAMREG_BROWSER_STEP_TIMEOUT")); err == nil && d > 0 {
+		return d
+	}
+	return 30 * time.Second
+}
 
 // browserOutDir is where screenshots go (gitignored).
 const browserOutDir = "testout/browser"
@@ -310,6 +321,8 @@ type tab struct {
 	name string // screenshot prefix when a test has several tabs
 
 	shots int
+	// failureSaved: the failure's screenshot and HTML are already saved.
+	failureSaved bool
 
 	mu      sync.Mutex
 	console []consoleEntry
@@ -331,6 +344,12 @@ func newTab(t testing.TB, srv *testServer, opts ...tabOption) *tab {
 	)
 	b.ctx = ctx
 	t.Cleanup(func() {
+		// A test that failed through t.Fatal/t.Error rather than b.fatalf
+		// still leaves its screenshot and page HTML under testout/.
+		if t.Failed() && !b.failureSaved {
+			shot, html := b.saveFailure()
+			t.Logf("failed page saved: screenshot %s, html %s", shot, html)
+		}
 		cancel()
 		for _, e := range b.entries() {
 			if e.isCSP() {
@@ -466,8 +485,12 @@ func eval[T any](b *tab, expr string) T {
 func (b *tab) fatalf(format string, args ...any) {
 	b.t.Helper()
 	msg := fmt.Sprintf(format, args...)
-	if p := b.saveShot("FAILED"); p != "" {
-		msg += "\n  screenshot: " + p
+	shot, html := b.saveFailure()
+	if shot != "" {
+		msg += "\n  screenshot: " + shot
+	}
+	if html != "" {
+		msg += "\n  page HTML: " + html
 	}
 	msg += "\n  at: " + b.currentURL()
 	b.t.Fatal(msg)
@@ -966,6 +989,32 @@ func (b *tab) saveShot(name string) string {
 		return ""
 	}
 	return p
+}
+
+// saveFailure saves the page as it is at a failure: a screenshot and the
+// HTML, under testout/browser/<Test>/. It never fails the test itself.
+func (b *tab) saveFailure() (shot, htmlPath string) {
+	b.failureSaved = true
+	shot = b.saveShot("FAILED")
+	ctx, cancel := b.stepCtx()
+	defer cancel()
+	html, err := chromedp.Run(ctx, chromedp.EvaluateAsDevTools[string](`document.documentElement.outerHTML`))
+	if err != nil {
+		return shot, ""
+	}
+	dir := filepath.Join(browserOutDir, unsafeName.ReplaceAllString(b.t.Name(), "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return shot, ""
+	}
+	prefix := ""
+	if b.name != "" {
+		prefix = b.name + "-"
+	}
+	htmlPath = filepath.Join(dir, fmt.Sprintf("%sFAILED-%02d.html", prefix, b.shots))
+	if err := os.WriteFile(htmlPath, []byte(html), 0o644); err != nil {
+		return shot, ""
+	}
+	return shot, htmlPath
 }
 
 // resetShots empties the test's screenshot folder, so old files do not

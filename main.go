@@ -37,6 +37,9 @@ func main() {
 const usage = `usage:
   examreg [-addr 127.0.0.1:8080] [-data ./data] [-demo] [flags]   run the server (examreg -h lists the flags)
   examreg admin create -login NAME -name 姓名 [-data ./data]       create an administrator (password from stdin)
+  examreg backup -o FILE [-data ./data]                            back up the store (asks the running server, or reads a stopped store)
+  examreg restore -i FILE -data NEW_DIR                            restore a backup into a new or empty directory
+  examreg keygen -o FILE                                           write a 32-byte encryption key (mode 0600)
 `
 
 // errUsage marks a command line that is not understood: runCommand prints the
@@ -55,6 +58,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, logger
 		} else {
 			err = adminCreate(args[2:], stdin, stdout)
 		}
+	case len(args) > 0 && args[0] == "backup":
+		err = backupCommand(args[1:], stdout, logger) // main_backup.go
+	case len(args) > 0 && args[0] == "restore":
+		err = restoreCommand(args[1:], stdout)
+	case len(args) > 0 && args[0] == "keygen":
+		err = keygenCommand(args[1:], stdout)
 	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 	default:
@@ -125,6 +134,7 @@ func serve(args []string, logger *slog.Logger) error {
 	fs.StringVar(&pf.Gateway, "alipay-gateway", envOr("EXAMREG_ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do"), "Alipay gateway URL (EXAMREG_ALIPAY_GATEWAY)")
 	fs.StringVar(&pf.PublicURL, "public-url", envOr("EXAMREG_PUBLIC_URL", ""), "examreg's public URL for Alipay's notify_url and return_url; default http://ADDR (EXAMREG_PUBLIC_URL)")
 	notifyCfg := addNotifyFlags(fs)
+	opsCfg := addOpsFlags(fs) // main_logging.go: encryption, logs, metrics, backups
 	grace := fs.Duration("shutdown-grace", envDuration("EXAMREG_SHUTDOWN_GRACE", 60*time.Second), "on SIGTERM, how long requests in flight (slow uploads) may take to finish while new connections are refused (EXAMREG_SHUTDOWN_GRACE)")
 	minFreeMB := fs.Int("min-free-disk-mb", envInt("EXAMREG_MIN_FREE_DISK_MB", handlers.DefaultMinFreeDisk>>20), "uploads are refused (503) while the data directory has less free space than this, in MiB (EXAMREG_MIN_FREE_DISK_MB)")
 	if err := fs.Parse(args); err != nil {
@@ -137,15 +147,30 @@ func serve(args []string, logger *slog.Logger) error {
 	if pf.PublicURL == "" && pf.AppID == "" {
 		pf.PublicURL = "http://" + *addr
 	}
+	logger, logCloser, err := opsCfg.logger(logger)
+	if err != nil {
+		return err
+	}
+	defer logCloser.Close()
+	slog.SetDefault(logger)
+	key, err := opsCfg.encryptionKey(logger)
+	if err != nil {
+		return err
+	}
 	if *noCaptcha {
 		logger.Warn("!!! CAPTCHA IS SWITCHED OFF (-no-captcha): use this only for local automated tests, never in production !!!")
 	}
-	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, Logger: logger})
+	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, Logger: logger, EncryptionKey: key})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	fiberStorage := kv.OpenFiberStorage(*dataDir)
+	ops, err := opsCfg.start(store, *dataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer ops.stop()
+	fiberStorage := kv.OpenFiberStorage(*dataDir, key)
 	defer fiberStorage.Close()
 
 	if err := store.EnsureAccountIndexes(); err != nil {
@@ -187,6 +212,8 @@ func serve(args []string, logger *slog.Logger) error {
 		CaptchaRateLimit: *captchaRate,
 		Pay:              pay,
 		DemoOutbox:       *demo,
+		Metrics:          ops.metrics,
+		Ready:            ops.ready.Load,
 		FreeDisk:         func() (uint64, error) { return kv.FreeBytes(*dataDir) },
 		MinFreeDisk:      uint64(max(*minFreeMB, 1)) << 20,
 	}
@@ -213,6 +240,7 @@ func serve(args []string, logger *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
+	ops.ready.Store(false) // /readyz answers 503 from now on
 	// Fiber closes the listener at once (new connections are refused),
 	// then waits for requests in flight, a slow upload included, up to the
 	// grace; the deferred closes of both stores run after that.

@@ -40,7 +40,7 @@ func (s *Server) captchaOK(c *fiber.Ctx) bool {
 	c.Cookie(&fiber.Cookie{Name: captchaCookie, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax", Expires: time.Unix(1, 0)})
 	keys, err := s.keys()
 	if err != nil {
-		s.log.Error("token keys", "err", err)
+		s.reqLog(c).Error("token keys", "err", err)
 		return false
 	}
 	t, err := keys.openCaptcha(tok)
@@ -50,7 +50,7 @@ func (s *Server) captchaOK(c *fiber.Ctx) bool {
 	}
 	if err := s.store.SpendOnce("captcha", t.id, t.exp.Sub(now)); err != nil {
 		if domain.ErrorCode(err) != domain.ECONFLICT {
-			s.log.Error("spend captcha", "err", err)
+			s.reqLog(c).Error("spend captcha", "err", err)
 		}
 		return false
 	}

@@ -47,7 +47,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		msg = fiberMessage(fe)
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		s.reqLog(c).Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	if status == fiber.StatusUnauthorized {
 		return s.toLogin(c)

@@ -11,11 +11,12 @@ const formLimit = 1 << 20
 
 // routes lists every route in one place, so a URL leads straight to its handler.
 func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
-	app.Use(s.securityHeaders, bodyGuard, recovery())
+	app.Use(s.requestLog, s.securityHeaders, bodyGuard, recovery())
 
 	app.Get("/static/:name", serveStatic)
 	app.Get("/healthz", s.healthz)
-	s.payPublicRoutes(app) // pay.go: Alipay's notify_url and the demo gateway
+	s.payPublicRoutes(app)       // pay.go: Alipay's notify_url and the demo gateway
+	app.Get("/readyz", s.readyz) // readyz.go
 
 	// Everything below is dynamic: never cached, user loaded, CSRF checked.
 	app.Use(dynamic, s.withSession, s.loadUser, s.checkCSRF, s.requirePasswordChange)

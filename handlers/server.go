@@ -46,6 +46,12 @@ type Config struct {
 	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
 	// /admin/outbox shows them (-demo).
 	DemoOutbox bool
+	// Metrics, when not nil, count every request (see metrics.go); they
+	// are served elsewhere, never by this app.
+	Metrics *Metrics
+	// Ready reports whether the server takes new work, for /readyz (nil:
+	// ready while the store answers); false once shutdown began.
+	Ready func() bool
 	// UploadQuota limits each account's uploads per kind; zero means
 	// domain.DefaultUploadQuota.
 	UploadQuota domain.UploadQuota
@@ -85,6 +91,8 @@ type Server struct {
 	demoOutbox bool
 	// tickets caches the ticket signing key and drawn 准考证 PDFs (ticket.go).
 	tickets ticketCache
+	metrics *Metrics
+	ready   func() bool
 	// pdfCheckSlots bounds concurrent 推荐表 checks (pdfcpu parsing).
 	pdfCheckSlots chan struct{}
 	uploadQuota   domain.UploadQuota
@@ -133,6 +141,8 @@ func New(cfg Config) *fiber.App {
 		pay:          cfg.Pay,
 		reconciler:   NewReconciler(cfg),
 		demoOutbox:   cfg.DemoOutbox,
+		metrics:      cfg.Metrics,
+		ready:        cfg.Ready,
 
 		pdfCheckSlots: make(chan struct{}, runtime.NumCPU()),
 		uploadQuota:   cfg.UploadQuota,

@@ -12,8 +12,9 @@ import (
 // (sessions, rate limiter) in its own folder under dataDir. It runs its own
 // Badger (v3, as gofiber/storage/badger ships it), so its memory is kept
 // small: this state is tiny and short-lived. Tests leave Fiber on its
-// built-in memory storage instead.
-func OpenFiberStorage(dataDir string) *badgerstorage.Storage {
+// built-in memory storage instead. With a key (-encryption-key-file) it is
+// encrypted like the main store: sessions and flash messages are data too.
+func OpenFiberStorage(dataDir string, key []byte) *badgerstorage.Storage {
 	dir := filepath.Join(dataDir, "fiber")
 	opts := badgerv3.DefaultOptions(dir).
 		WithLogger(nil).
@@ -26,6 +27,9 @@ func OpenFiberStorage(dataDir string) *badgerstorage.Storage {
 		WithIndexCacheSize(4 << 20).
 		WithValueLogFileSize(16 << 20).
 		WithNumCompactors(2)
+	if key != nil {
+		opts = opts.WithEncryptionKey(key)
+	}
 	return badgerstorage.New(badgerstorage.Config{
 		Database:      dir,
 		BadgerOptions: opts,

@@ -43,6 +43,10 @@ type Options struct {
 	InMemory   bool   // tests and benchmarks that do not need a disk
 	SyncWrites bool   // fsync each commit; on in production so an acknowledged write survives a crash
 	Logger     *slog.Logger
+	// EncryptionKey (32 bytes) encrypts every file of the store with
+	// AES-256 (Badger's encryption at rest); nil leaves it unencrypted. An
+	// encrypted store opens only with its key (see encryption.go).
+	EncryptionKey []byte
 }
 
 // Store is an open database.
@@ -52,9 +56,12 @@ type Store struct {
 	counts    *countCache
 	queue     *queueCache // review queue sizes (review_queue.go)
 	log       *slog.Logger
+	key       []byte // encryption key; nil when not encrypted (backups follow it)
 	cancel    context.CancelFunc
 	gcDone    chan struct{}
 	site      atomic.Pointer[domain.SiteSettings] // footer settings, read on every page (site.go)
+	// stateCache keeps ApplicationsPerState between scrapes (metrics.go).
+	stateCache appStateCache
 	// garbage counts the bytes of blobs deleted since the last forced
 	// memtable flush; gcNudge asks the GC loop to run early (bulk deletes).
 	garbage atomic.Int64
@@ -67,6 +74,37 @@ type Store struct {
 // Open opens (or creates) the store. Memory options are sized for a small
 // machine (2 cores, a few hundred MB for the store).
 func Open(o Options) (*Store, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	db, err := badger.Open(badgerOptions(o))
+	if err != nil {
+		return nil, openError(o, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Store{db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	if err := s.loadCatalog(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadCounts(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadReviewQueue(); err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	go s.runValueLogGC(ctx, gcEvery)
+	return s, nil
+}
+
+// badgerOptions are the Badger options of Open (and of Restore).
+func badgerOptions(o Options) badger.Options {
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -89,29 +127,13 @@ func Open(o Options) (*Store, error) {
 	if o.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
 	}
-	db, err := badger.Open(bo)
-	if err != nil {
-		return nil, fmt.Errorf("kv: open %s: %w", o.Dir, err)
+	if o.EncryptionKey != nil {
+		// Encrypted blocks are decrypted into the block cache and their
+		// indexes into the index cache (both set above): Badger refuses
+		// encryption without them.
+		bo = bo.WithEncryptionKey(o.EncryptionKey)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{db: db, log: logger, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
-	if err := s.loadCatalog(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	if err := s.loadCounts(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	if err := s.loadReviewQueue(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	go s.runValueLogGC(ctx, gcEvery)
-	return s, nil
+	return bo
 }
 
 // Close stops background work and closes the database; safe to call once.
