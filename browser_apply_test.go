@@ -374,14 +374,19 @@ func (j *journey) choosePosition() {
 	if j.js() {
 		eval[chromedp.Void](b, `void (window.__positionPage = "same document")`)
 		// Type like a candidate: the results should follow the keyword.
-		typed := b.trySwap(2*time.Second, func() { b.fillByLabel("查询职位", journeyKeyword) })
+		typed := b.trySwap(10*time.Second, func() { b.fillByLabel("查询职位", journeyKeyword) })
 		if !typed {
-			j.t.Errorf("选择职位: typing %q into 查询职位 does not search (no htmx request within 2 s); the public /positions search does (hx-trigger input changed)", journeyKeyword)
+			j.t.Errorf("选择职位: typing %q into 查询职位 does not search (no htmx request within 10 s); the public /positions search does (hx-trigger input changed)", journeyKeyword)
 			b.swap(func() { b.clickText("查询") })
 		}
 		// Live search may swap after a partial keyword first: wait for
 		// the results of the whole one.
-		b.waitFor("the 10 positions of "+journeyKeyword, func() bool { return strings.Contains(b.resultsTotal(), "共 10 个职位") })
+		// A partial keyword can also list 10, so wait for the URL of the
+		// whole one too (the check below then says which part is missing).
+		b.waitFor("the 10 positions of "+journeyKeyword, func() bool {
+			q, _ := url.ParseQuery(strings.TrimPrefix(eval[string](b, `location.search`), "?"))
+			return strings.Contains(b.resultsTotal(), "共 10 个职位") && q.Get("q") == journeyKeyword
+		})
 		if same := eval[string](b, `window.__positionPage || ""`); same != "same document" {
 			j.t.Errorf("选择职位: the search reloaded the page instead of swapping the results")
 		}
