@@ -57,7 +57,7 @@ func CandidateSituation(app *Application, exam *Exam, steps []Step, now time.Tim
 	case StateRejected:
 		s.Headline = "审核不通过"
 		if exam.Registration.Open(now) {
-			s.Headline += "，报名截止前可改报其他职位"
+			s.Headline += "，报名截止前可再次提交原职位或改报其他职位"
 		}
 		s.Detail = reasonLine(app.ReviewReason)
 	case StateApproved:

@@ -194,9 +194,6 @@ func CheckTransition(app *Application, exam *Exam, action Action, role Role, now
 		if app.PositionCode == "" {
 			return "", Errorf(ECONFLICT, "请先选择报考职位。")
 		}
-		if slices.Contains(app.RejectedPositions, app.PositionCode) {
-			return "", Errorf(ECONFLICT, "所选职位已审核不通过，请改报其他职位后再确认。")
-		}
 		if app.State == StateReturned && app.RecommendationID != "" && !slices.Contains(app.ReturnedParts, PartRecommendation) {
 			return StateMaterialsUploaded, nil
 		}
@@ -266,7 +263,7 @@ func stateError(action Action, s State) error {
 		case s == StateInfoSaved && action == ActionConfirm:
 			return conflict("请先选择报考职位。")
 		case s == StateRejected && action == ActionConfirm:
-			return conflict("审核不通过后须改报其他职位，请先选择职位。")
+			return conflict("审核不通过后须再次提交职位（原职位或其他职位），请先选择职位。")
 		case s.Final():
 			return conflict("资格审查已通过，报名信息不能再修改。")
 		case action == ActionConfirm:
@@ -334,9 +331,6 @@ func CheckReason(action Action, reason string) error {
 func CheckPositionChoice(app *Application, code string) error {
 	if code == "" {
 		return FieldError("position_code", "请选择报考职位。")
-	}
-	if slices.Contains(app.RejectedPositions, code) {
-		return FieldError("position_code", "您报考的职位"+code+"已审核不通过，不能再次报考，请选择其他职位。")
 	}
 	return nil
 }

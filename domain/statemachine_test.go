@@ -155,9 +155,9 @@ func TestCheckTransitionMessages(t *testing.T) {
 		{"pledge twice", appIn(StateInfoSaved), ActionAcceptPledge, RoleCandidate, tReg, ECONFLICT, "无需重复接受"},
 		{"confirm without position state", appIn(StateInfoSaved), ActionConfirm, RoleCandidate, tReg, ECONFLICT, "请先选择报考职位"},
 		{"confirm twice", appIn(StateConfirmed), ActionConfirm, RoleCandidate, tReg, ECONFLICT, "请勿重复确认"},
-		{"confirm after reject", appIn(StateRejected), ActionConfirm, RoleCandidate, tReg, ECONFLICT, "改报其他职位"},
+		{"confirm after reject", appIn(StateRejected), ActionConfirm, RoleCandidate, tReg, ECONFLICT, "请先选择职位"},
 		{"confirm rejected position again", &Application{State: StatePositionSelected, PositionCode: "P1", RejectedPositions: []string{"P1"}},
-			ActionConfirm, RoleCandidate, tReg, ECONFLICT, "已审核不通过"},
+			ActionConfirm, RoleCandidate, tReg, "", ""},
 		{"confirm with no position", &Application{State: StatePositionSelected}, ActionConfirm, RoleCandidate, tReg, ECONFLICT, "请先选择报考职位"},
 		{"returned without pdf", &Application{State: StateReturned, PositionCode: "P1"}, ActionConfirm, RoleCandidate, tReg, "", ""},
 		{"upload before confirm", appIn(StatePositionSelected), ActionUploadMaterials, RoleCandidate, tReg, ECONFLICT, "请先进行报名信息确认"},
@@ -236,9 +236,9 @@ func TestCheckReason(t *testing.T) {
 func TestCheckPositionChoice(t *testing.T) {
 	app := &Application{RejectedPositions: []string{"P1"}}
 	checkMsg(t, "P2", CheckPositionChoice(app, "P2"), "")
-	checkMsg(t, "P1", CheckPositionChoice(app, "P1"), "已审核不通过")
+	checkMsg(t, "P1 (rejected before: may be chosen again)", CheckPositionChoice(app, "P1"), "")
 	checkMsg(t, "empty", CheckPositionChoice(app, ""), "请选择报考职位")
-	if f := ErrorFields(CheckPositionChoice(app, "P1")); f["position_code"] == "" {
+	if f := ErrorFields(CheckPositionChoice(app, "")); f["position_code"] == "" {
 		t.Errorf("error not keyed position_code: %v", f)
 	}
 }
@@ -296,8 +296,9 @@ func TestJourney(t *testing.T) {
 	if !slices.Equal(app.RejectedPositions, []string{"P1"}) {
 		t.Errorf("RejectedPositions = %v", app.RejectedPositions)
 	}
-	if err := CheckPositionChoice(app, "P1"); err == nil {
-		t.Error("rejected position may be chosen again")
+	// The seed: 如还想继续报考该职位请一定注意再次提交职位.
+	if err := CheckPositionChoice(app, "P1"); err != nil {
+		t.Errorf("the rejected position may be chosen again: %v", err)
 	}
 	app.PositionCode = "P2"
 	step(ActionSelectPosition, RoleCandidate, tReg, "", StatePositionSelected)

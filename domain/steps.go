@@ -212,7 +212,7 @@ func positionStep(f *stepFacts) stepCalc {
 			c.note = "审核员要求修改报考职位。改报其他职位后须重新上传报名推荐表。"
 		}
 		if f.st == StateRejected {
-			c.note = "所报职位" + a.PositionCode + "审核不通过，可改报其他职位。"
+			c.note = "所报职位" + a.PositionCode + "审核不通过。如还想继续报考该职位，请再次提交职位；也可改报其他职位。"
 		}
 		c = f.candidateStep(c)
 	default:
@@ -296,7 +296,7 @@ func reviewStep(f *stepFacts) stepCalc {
 		c.reason = "退回修改，请按要求修改后重新确认报名信息和材料。"
 		c.note = f.a.ReviewReason
 	case st == StateRejected:
-		c.reason = "审核不通过，可改报其他职位后重新确认。"
+		c.reason = "审核不通过，请再次提交职位（原职位或其他职位）后重新确认。"
 		c.note = f.a.ReviewReason
 	default:
 		c.reason = "材料确认后进入资格审查。"

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -69,8 +68,6 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 		Action: func(pos *domain.Position) templ.Component {
 			state := ""
 			switch {
-			case slices.Contains(a.RejectedPositions, pos.Code):
-				state = "rejected"
 			case pos.Code == a.PositionCode && a.State != domain.StateRejected:
 				state = "chosen"
 			case p.Disabled != "":

@@ -468,7 +468,8 @@ func TestApplyReturnLoop(t *testing.T) {
 	}
 }
 
-// TestApplyRejectLoop: 审核不通过 → 改报 (not the same position) → confirm →
+// TestApplyRejectLoop: 审核不通过 → the same position may be chosen again,
+// or another (改报) → confirm →
 // upload → 材料确认 → approved → locked, polling stops.
 func TestApplyRejectLoop(t *testing.T) {
 	ts := newTestServer(t)
@@ -480,13 +481,13 @@ func TestApplyRejectLoop(t *testing.T) {
 	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionReject, Reason: "专业不符合职位要求"}, ts.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	r := positionStep(t, c, "1001", true)
-	wantStatus(t, r, 422, "same position after reject")
-	if !strings.Contains(r.Body, "不能再次报考") {
-		t.Errorf("reject reason missing:\n%s", r)
-	}
 	first, _ := confirmStep(t, c)
-	wantStatus(t, first, 409, "confirm before 改报")
+	wantStatus(t, first, 409, "confirm before choosing a position again")
+	// The seed: 如还想继续报考该职位请一定注意再次提交职位 — the same one is allowed.
+	wantRedirect(t, positionStep(t, c, "1001", true), base, "the same position after reject")
+	if a := appOf(t, ts, id); a.State != domain.StatePositionSelected || a.PositionCode != "1001" {
+		t.Fatalf("after choosing 1001 again: %s %q", a.State, a.PositionCode)
+	}
 	wantRedirect(t, positionStep(t, c, "1003", false), base, "改报")
 	first, _ = confirmStep(t, c)
 	wantRedirect(t, first, base, "confirm after 改报")
@@ -507,7 +508,7 @@ func TestApplyRejectLoop(t *testing.T) {
 	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionApprove}, ts.clock.Now()); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("second approve: %v", err)
 	}
-	r = c.HXGet("/status/" + fxExamID)
+	r := c.HXGet("/status/" + fxExamID)
 	wantStatus(t, r, statusStopPolling, "final status stops polling")
 	if r.TestID("status-state") != "审核通过" {
 		t.Errorf("state %q", r.TestID("status-state"))

@@ -355,7 +355,7 @@ func statusMessage(it StatusItem) (kind, msg string) {
 	case it.State == domain.StateReturned:
 		return "error", it.ExamName + "：报名被退回修改，请按退回原因修改后重新确认。"
 	case it.State == domain.StateRejected:
-		return "error", it.ExamName + "：资格审核不通过。报名期间内可以改报其他职位。"
+		return "error", it.ExamName + "：资格审核不通过。报名期间内可以再次提交原职位或改报其他职位。"
 	}
 	return "info", it.ExamName + "：报考状态已更新为“" + it.State.Label() + "”。"
 }
