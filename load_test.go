@@ -232,7 +232,7 @@ func loadPositionList(n int, now time.Time) []domain.Position {
 			Title: title, LevelCode: lv, Quota: 1 + i%3, Education: loadEducations[i%4], Degree: []string{"学士", "", "硕士"}[i%3],
 			Major: major, MaxAge: []int{35, 40, 0}[i%3], Political: loadPolitical[i%4], GrassrootsYears: 2,
 			Description: "从事" + strings.TrimSuffix(title, "岗") + "相关工作，负责" + loadKeywords[i%len(loadKeywords)] + "与" + loadKeywords[(i*3)%len(loadKeywords)] + "事务。",
-			Rank: "四级主任科员及以上", Phone: "027-8700" + strconv.Itoa(1000+i%9000), UpdatedAt: now,
+			Rank:        "四级主任科员及以上", Phone: "027-8700" + strconv.Itoa(1000+i%9000), UpdatedAt: now,
 		}
 	}
 	return list
@@ -745,4 +745,3 @@ func readFile(path string) string {
 	}
 	return string(bytes.TrimSpace(b))
 }
-
