@@ -127,10 +127,24 @@ func TestLoad(t *testing.T) {
 	t.Logf("server up; %d candidates logged in; RSS after start %s (load %s)", len(sessions), srv.rss(), loadAvg())
 
 	searches := searchPaths(nPos)
+	// Each connection polls as one browser tab: it sends back the stamp of
+	// the fragment it shows (hx-get="/status/<exam>?v=…").
+	pollURLs := make([]string, slices.Max(cfg.conns))
+	afterPoll := func(w int, kind string, resp *fasthttp.Response) {
+		if kind == "poll" && resp.StatusCode() == 200 {
+			if m := loadPollURL.FindSubmatch(resp.Body()); m != nil {
+				pollURLs[w] = strings.ReplaceAll(string(m[1]), "&amp;", "&")
+			}
+		}
+	}
 	kinds := map[string]func(r *rand.Rand, w int, req *fasthttp.Request){
 		"healthz": func(_ *rand.Rand, _ int, req *fasthttp.Request) { req.SetRequestURI("/healthz") },
 		"poll": func(_ *rand.Rand, w int, req *fasthttp.Request) {
-			req.SetRequestURI("/status/" + loadExamID)
+			if pollURLs[w] != "" {
+				req.SetRequestURI(pollURLs[w])
+			} else {
+				req.SetRequestURI("/status/" + loadExamID)
+			}
 			req.Header.Set("HX-Request", "true")
 			req.Header.Set("Cookie", sessions[w%len(sessions)])
 		},
@@ -161,7 +175,7 @@ func TestLoad(t *testing.T) {
 			res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
 				kinds[kind](r, w, req)
 				return kind
-			})
+			}, afterPoll)
 			st := res[kind]
 			if kind == "healthz" {
 				healthz = st.rate
@@ -178,7 +192,7 @@ func TestLoad(t *testing.T) {
 				n -= m.weight
 			}
 			panic("weights")
-		})
+		}, afterPoll)
 		all := &kindStats{}
 		for _, m := range mixed {
 			all.merge(res[m.kind])
@@ -481,6 +495,8 @@ func (s *loadServer) procStatus(field string) string {
 func (s *loadServer) rss() string     { return s.procStatus("VmRSS") }
 func (s *loadServer) peakRSS() string { return s.procStatus("VmHWM") }
 
+var loadPollURL = regexp.MustCompile(`hx-get="(/status/[^"]+)"`)
+
 var loadCSRFInput = regexp.MustCompile(`name="_csrf"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="_csrf"`)
 
 // loginCandidates logs n candidates in through the login form (as a
@@ -672,7 +688,7 @@ func okStatus(kind string, code int) bool {
 
 // drive runs conns workers, each with its own keep-alive connection, for
 // d; build fills a request and names its kind.
-func drive(addr string, conns int, d time.Duration, build func(r *rand.Rand, worker int, req *fasthttp.Request) string) map[string]*kindStats {
+func drive(addr string, conns int, d time.Duration, build func(r *rand.Rand, worker int, req *fasthttp.Request) string, after func(worker int, kind string, resp *fasthttp.Response)) map[string]*kindStats {
 	hc := &fasthttp.HostClient{Addr: addr, MaxConns: conns, ReadBufferSize: 64 << 10, MaxIdemponentCallAttempts: 1}
 	per := make([]map[string]*kindStats, conns)
 	start := time.Now()
@@ -705,6 +721,7 @@ func drive(addr string, conns int, d time.Duration, build func(r *rand.Rand, wor
 					st.codes[0]++
 				default:
 					st.codes[resp.StatusCode()]++
+					after(w, kind, resp)
 					if !okStatus(kind, resp.StatusCode()) {
 						st.errors++
 					}

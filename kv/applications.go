@@ -40,6 +40,7 @@ func (tx *Tx) writeApplication(old, a *domain.Application) error {
 	if err := tx.adjustCounts(a.ExamID, a.ID, oldCode, oldState, a.PositionCode, a.State); err != nil {
 		return err
 	}
+	tx.afterCommit(func(s *Store) { s.stamps.touch(a.CandidateID, a.ExamID) })
 	return tx.Put(appKey(a.ID), a)
 }
 

@@ -49,6 +49,7 @@ type Store struct {
 	cancel    context.CancelFunc
 	gcDone    chan struct{}
 	site      atomic.Pointer[domain.SiteSettings] // footer settings, read on every page (site.go)
+	stamps    statusStamps                        // status poll versions (statusstamp.go)
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
