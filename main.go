@@ -1,7 +1,7 @@
 // Command examreg is the online registration system for civil-service
 // selection exams: one binary with an embedded database.
 //
-//	examreg [-addr 127.0.0.1:8080] [-data ./data] [-demo] [-no-captcha] [-tls-cert F -tls-key F]
+//	examreg [-addr 127.0.0.1:8080] [-data ./data] [-demo] [-no-captcha] [-tls-cert F -tls-key F] [-shutdown-grace 60s]
 //	examreg admin create -login NAME -name 姓名 [-data ./data]   (password read from stdin)
 package main
 
@@ -118,6 +118,8 @@ func serve(args []string, logger *slog.Logger) error {
 	proxyHeader := fs.String("proxy-header", envOr("EXAMREG_PROXY_HEADER", ""), "header the reverse proxy appends the client IP to, e.g. X-Forwarded-For; its rightmost address not in -trusted-proxies is the client (EXAMREG_PROXY_HEADER)")
 	trusted := fs.String("trusted-proxies", envOr("EXAMREG_TRUSTED_PROXIES", "127.0.0.1"), "comma-separated proxy addresses or CIDR ranges whose -proxy-header is believed (EXAMREG_TRUSTED_PROXIES)")
 	notifyCfg := addNotifyFlags(fs)
+	grace := fs.Duration("shutdown-grace", envDuration("EXAMREG_SHUTDOWN_GRACE", 60*time.Second), "on SIGTERM, how long requests in flight (slow uploads) may take to finish while new connections are refused (EXAMREG_SHUTDOWN_GRACE)")
+	minFreeMB := fs.Int("min-free-disk-mb", envInt("EXAMREG_MIN_FREE_DISK_MB", handlers.DefaultMinFreeDisk>>20), "uploads are refused (503) while the data directory has less free space than this, in MiB (EXAMREG_MIN_FREE_DISK_MB)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -164,6 +166,8 @@ func serve(args []string, logger *slog.Logger) error {
 		TrustedProxies:   splitList(*trusted),
 		CaptchaRateLimit: *captchaRate,
 		DemoOutbox:       *demo,
+		FreeDisk:         func() (uint64, error) { return kv.FreeBytes(*dataDir) },
+		MinFreeDisk:      uint64(max(*minFreeMB, 1)) << 20,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -181,9 +185,16 @@ func serve(args []string, logger *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing requests, then closing the store")
-	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		logger.Error("shutdown", "err", err)
+	// Fiber closes the listener at once (new connections are refused),
+	// then waits for requests in flight, a slow upload included, up to the
+	// grace; the deferred closes of both stores run after that.
+	logger.Info("shutting down: finishing requests in flight, then closing the store", "grace", *grace)
+	if err := app.ShutdownWithTimeout(*grace); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			logger.Warn("shutdown grace over: requests still in flight are cut off", "grace", *grace)
+		} else {
+			logger.Error("shutdown", "err", err)
+		}
 	}
 	return nil
 }
@@ -206,4 +217,12 @@ func listen(addr, certFile, keyFile string) (net.Listener, error) {
 		ln = tls.NewListener(ln, cfg)
 	}
 	return ln, nil
+}
+
+// envDuration reads a duration (e.g. 60s, 2m) from the environment, or def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }

@@ -23,6 +23,7 @@ const (
 	ETOOLARGE     Code = "too_large"    // body or upload over its limit; 413
 	ELOCKED       Code = "locked"       // account temporarily locked; 423
 	ERATELIMIT    Code = "rate_limited" // 429
+	EUNAVAILABLE  Code = "unavailable"  // the server cannot take it now (disk low); 503
 	EINTERNAL     Code = "internal"     // 500
 )
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // Rules of the uploaded 报名推荐表: a scan of the stamped form, front and
@@ -18,6 +20,24 @@ const (
 	MaxRecommendationPDF = 5 << 20
 	// MinRecommendationPages: the form has a front and a back.
 	MinRecommendationPages = 2
+	// MaxRecommendationPages: the form has 2–4 pages; a few more leave room
+	// for an attached page, anything beyond is not a 推荐表 (and a huge page
+	// tree is a way to make every check slow).
+	MaxRecommendationPages = 10
+)
+
+// Work bounds of one PDF check, so that any upload up to
+// MaxRecommendationPDF costs a bounded amount of memory and time.
+const (
+	// maxPDFDecodeBytes caps what any one stream may inflate to. A
+	// scanner's pages are JPEG (kept encoded); object streams, content
+	// streams and metadata of a real 推荐表 are a few hundred KB.
+	maxPDFDecodeBytes = 8 << 20
+	// maxPDFObjects caps the object count a cross-reference may declare.
+	maxPDFObjects = 50_000
+	// maxPageTreeNodes caps the page-tree nodes (pages and their parents)
+	// the check visits before validation walks the tree.
+	maxPageTreeNodes = 64
 )
 
 // Messages of 推荐表 errors.
@@ -28,6 +48,7 @@ const (
 	MsgPDFCorrupt   = "PDF 文件已损坏或不完整，无法读取，请重新扫描后上传"
 	MsgPDFEncrypted = "PDF 文件已加密，请上传未加密的扫描件"
 	MsgPDFPages     = "推荐表须包含正反两面（至少 2 页），当前只有 %d 页"
+	MsgPDFTooMany   = "推荐表最多 10 页（通常为 2–4 页），该文件页数过多，请只上传盖章后的推荐表扫描件"
 )
 
 // RecommendationField is the form field name 推荐表 errors are reported on.
@@ -62,12 +83,32 @@ func CheckRecommendationPDF(data []byte) (pages int, err error) {
 	switch {
 	case encrypted:
 		return 0, FieldError(RecommendationField, MsgPDFEncrypted)
+	case errors.Is(err, errTooManyPages):
+		return 0, FieldError(RecommendationField, MsgPDFTooMany)
 	case err != nil:
 		return 0, FieldError(RecommendationField, MsgPDFCorrupt)
 	case n < MinRecommendationPages:
 		return n, FieldError(RecommendationField, fmt.Sprintf(MsgPDFPages, n))
 	}
 	return n, nil
+}
+
+// errTooManyPages: the page tree is larger than a 推荐表 can be.
+var errTooManyPages = errors.New("too many pages")
+
+// pdfLimits are pdfcpu's resource limits for a 推荐表, far below its
+// defaults (512 MB per stream, ten million objects).
+func pdfLimits() model.ResourceLimits {
+	l := model.DefaultResourceLimits()
+	l.MaxStreamBytes = MaxRecommendationPDF
+	l.MaxDecodeBytes = maxPDFDecodeBytes
+	l.MaxImageBytes = maxPDFDecodeBytes
+	l.MaxObjectCount = maxPDFObjects
+	l.MaxObjectStreamCount = maxPDFObjects
+	l.MaxObjectStreamFirst = 1 << 20
+	l.MaxXRefEntries = maxPDFObjects
+	l.MaxRecursionDepth = 32
+	return l
 }
 
 // pdfPageCount parses and validates data with pdfcpu. encrypted is true
@@ -83,6 +124,7 @@ func pdfPageCount(data []byte) (n int, encrypted bool, err error) {
 		}
 	}()
 	conf := model.NewDefaultConfiguration()
+	conf.Limits = pdfLimits()
 	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
 	if err != nil {
 		return 0, errors.Is(err, pdfcpu.ErrWrongPassword), err
@@ -90,14 +132,95 @@ func pdfPageCount(data []byte) (n int, encrypted bool, err error) {
 	if ctx.XRefTable.Encrypt != nil || ctx.E != nil {
 		return 0, true, nil
 	}
+	// Walk the page tree ourselves with a node budget first: validation
+	// would visit every entry of a 600,000-page tree.
+	n, err = boundedPageCount(ctx.XRefTable)
+	if err != nil {
+		return 0, false, err
+	}
+	// Validation decodes the catalog's XMP metadata with pdfcpu's default
+	// 512 MB cap, not the configured one: decode it first under ours (a
+	// decoded stream is kept and not decoded again).
+	if err := predecodeMetadata(ctx.XRefTable); err != nil {
+		return 0, false, err
+	}
 	// Validation resolves the page tree and every object it references, so
 	// a file cut short (pdfcpu rebuilds a missing xref table and would
 	// otherwise report the surviving pages) is caught here.
 	if err := api.ValidateContext(ctx); err != nil {
 		return 0, false, err
 	}
-	if err := ctx.EnsurePageCount(); err != nil {
-		return 0, false, err
+	return n, false, nil
+}
+
+// boundedPageCount counts the leaves of the page tree, visiting at most
+// maxPageTreeNodes nodes and refusing (errTooManyPages) a tree that
+// declares or holds more than MaxRecommendationPages pages.
+func boundedPageCount(xt *model.XRefTable) (int, error) {
+	root, err := xt.Pages()
+	if err != nil {
+		return 0, err
 	}
-	return ctx.PageCount, false, nil
+	budget, pages := maxPageTreeNodes, 0
+	var walk func(o types.Object, depth int) error
+	walk = func(o types.Object, depth int) error {
+		if budget--; budget < 0 || depth > 16 {
+			return errTooManyPages
+		}
+		d, err := xt.DereferenceDict(o)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			return errors.New("page tree: missing node")
+		}
+		if t := d.Type(); t != nil && *t == "Page" {
+			if pages++; pages > MaxRecommendationPages {
+				return errTooManyPages
+			}
+			return nil
+		}
+		if c := d.IntEntry("Count"); c != nil && *c > MaxRecommendationPages {
+			return errTooManyPages
+		}
+		kids, err := xt.DereferenceArray(d["Kids"])
+		if err != nil {
+			return err
+		}
+		if len(kids) > budget {
+			return errTooManyPages
+		}
+		for _, k := range kids {
+			if err := walk(k, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(*root, 0); err != nil {
+		return 0, err
+	}
+	return pages, nil
+}
+
+// predecodeMetadata decodes the catalog's /Metadata stream, if any, under
+// maxPDFDecodeBytes.
+func predecodeMetadata(xt *model.XRefTable) error {
+	cat, err := xt.Catalog()
+	if err != nil {
+		return err
+	}
+	o, ok := cat.Find("Metadata")
+	if !ok {
+		return nil
+	}
+	sd, _, err := xt.DereferenceStreamDict(o)
+	if err != nil || sd == nil {
+		return err
+	}
+	err = sd.DecodeWithLimit(maxPDFDecodeBytes)
+	if errors.Is(err, filter.ErrUnsupportedFilter) {
+		return nil // validation skips it too
+	}
+	return err
 }

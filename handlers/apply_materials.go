@@ -79,7 +79,7 @@ func (s *Server) uploadMaterials(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := domain.CheckRecommendationPDF(data); err != nil {
+	if _, err := s.checkRecommendationPDF(data); err != nil {
 		p, perr := s.materialsProps(c, ac)
 		if perr != nil {
 			return perr

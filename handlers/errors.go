@@ -29,6 +29,8 @@ func statusOf(code domain.Code) int {
 		return fiber.StatusLocked
 	case domain.ERATELIMIT:
 		return fiber.StatusTooManyRequests
+	case domain.EUNAVAILABLE:
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }

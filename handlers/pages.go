@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -160,13 +161,22 @@ func (s *Server) notOpen(title, nav, reason string) fiber.Handler {
 	}
 }
 
-// healthz answers 200 while the store is open and readable.
+// healthz answers 200 while the store is open and readable; the lines
+// after "ok" report the data directory's free space and whether uploads
+// are refused for low disk (still 200: everything else works).
 func (s *Server) healthz(c *fiber.Ctx) error {
 	noStore(c)
 	if err := s.store.Ping(); err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
 	}
-	return c.SendString("ok")
+	free, ok := s.diskFree()
+	if !ok {
+		return c.SendString("ok\nfree_disk_bytes unknown\nlow_disk unknown\n")
+	}
+	low := domain.CheckFreeDisk(free, s.minFreeDisk) != nil
+	return c.SendString("ok\nfree_disk_bytes " + strconv.FormatUint(free, 10) +
+		"\nmin_free_disk_bytes " + strconv.FormatUint(s.minFreeDisk, 10) +
+		"\nlow_disk " + strconv.FormatBool(low) + "\n")
 }
 
 // serveStatic serves an embedded asset. A request carrying the current

@@ -12,7 +12,7 @@ func (s *Server) applyRoutes(app *fiber.App) {
 
 	// 上传照片 (first login, and until the application is confirmed).
 	app.Get("/photo", candidate, s.showPhoto)
-	app.Post("/photo", candidate, limitBody(uploadLimit(domain.MaxPhotoUpload)), s.uploadPhoto)
+	app.Post("/photo", candidate, s.uploadGate(domain.UploadPhoto, uploadLimit(domain.MaxPhotoUpload)), limitBody(uploadLimit(domain.MaxPhotoUpload)), s.uploadPhoto)
 	app.Post("/photo/save", candidate, limitBody(formLimit), s.savePhoto)
 	app.Get("/photo/current.jpg", candidate, s.currentPhoto)
 	app.Get("/photo/pending.jpg", candidate, s.pendingPhoto)
@@ -35,7 +35,7 @@ func (s *Server) applyRoutes(app *fiber.App) {
 	g.Get("/recommendation", s.showRecommendation)
 	g.Get("/recommendation.pdf", s.recommendationPDF)
 	g.Get("/materials", s.showMaterials)
-	g.Post("/materials", limitBody(uploadLimit(domain.MaxRecommendationPDF)), s.uploadMaterials)
+	g.Post("/materials", s.uploadGate(domain.UploadRecommendation, uploadLimit(domain.MaxRecommendationPDF)), limitBody(uploadLimit(domain.MaxRecommendationPDF)), s.uploadMaterials)
 	g.Post("/materials/confirm", limitBody(formLimit), s.confirmMaterials)
 	g.Get("/materials.pdf", s.applicationFile("pdf"))
 	g.Get("/photo.jpg", s.applicationFile("photo"))

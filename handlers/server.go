@@ -44,6 +44,14 @@ type Config struct {
 	// DemoOutbox: messages are "sent" into the store (notify.Outbox) and
 	// /admin/outbox shows them (-demo).
 	DemoOutbox bool
+	// UploadQuota limits each account's uploads per kind; zero means
+	// domain.DefaultUploadQuota.
+	UploadQuota domain.UploadQuota
+	// FreeDisk reports the free bytes of the data directory (nil: unknown,
+	// no low-disk check); below MinFreeDisk (0: DefaultMinFreeDisk) uploads
+	// are refused with 503 and /healthz reports low_disk.
+	FreeDisk    func() (uint64, error)
+	MinFreeDisk uint64
 }
 
 // Server holds what the handlers share.
@@ -71,6 +79,11 @@ type Server struct {
 	captchaLimit int
 	// demoOutbox: /admin/outbox shows the demo sender's messages.
 	demoOutbox bool
+	// pdfCheckSlots bounds concurrent 推荐表 checks (pdfcpu parsing).
+	pdfCheckSlots chan struct{}
+	uploadQuota   domain.UploadQuota
+	freeDisk      func() (uint64, error)
+	minFreeDisk   uint64
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -90,6 +103,12 @@ func New(cfg Config) *fiber.App {
 	if cfg.CaptchaRateLimit == 0 {
 		cfg.CaptchaRateLimit = 60
 	}
+	if cfg.UploadQuota.Max <= 0 || cfg.UploadQuota.Per <= 0 {
+		cfg.UploadQuota = domain.DefaultUploadQuota
+	}
+	if cfg.MinFreeDisk == 0 {
+		cfg.MinFreeDisk = DefaultMinFreeDisk
+	}
 	s := &Server{
 		store:      cfg.Store,
 		clock:      cfg.Clock,
@@ -106,6 +125,11 @@ func New(cfg Config) *fiber.App {
 		trusted:      parseTrusted(cfg.TrustedProxies),
 		captchaLimit: cfg.CaptchaRateLimit,
 		demoOutbox:   cfg.DemoOutbox,
+
+		pdfCheckSlots: make(chan struct{}, runtime.NumCPU()),
+		uploadQuota:   cfg.UploadQuota,
+		freeDisk:      cfg.FreeDisk,
+		minFreeDisk:   cfg.MinFreeDisk,
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,

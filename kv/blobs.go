@@ -61,10 +61,22 @@ func (s *Store) Blob(id string) (m *BlobMeta, data []byte, err error) {
 	return m, data, err
 }
 
-// DeleteBlob removes a file (no error when absent).
+// DeleteBlob removes a file (no error when absent). Once committed, its
+// bytes count towards the next value-log GC (see Store.noteDeleted).
 func (tx *Tx) DeleteBlob(id string) error {
+	m, err := tx.BlobMeta(id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	if err := tx.Delete(blobMetaKey(id)); err != nil {
 		return err
 	}
-	return tx.Delete(blobDataKey(id))
+	if err := tx.Delete(blobDataKey(id)); err != nil {
+		return err
+	}
+	tx.afterCommit(func(s *Store) { s.noteDeleted(m.Size) })
+	return nil
 }

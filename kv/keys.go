@@ -48,6 +48,7 @@ import (
 //	v1/idx/dlv_sending/<deliveryID>             empty; deliveries being sent (a crash leaves them here)
 //	v1/outbox/<id>                              kv.OutboxMail (JSON): what the demo sender "sent" (/admin/outbox)
 //	v1/reset/<sha256 of login, hex>             domain.ResetCode (JSON): 忘记密码 code of a login (reset.go)
+//	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
 //
 // Issues that add records add their keys here.
 const (
@@ -68,6 +69,7 @@ const (
 	prefixSecret   = "v1/secret/"
 	prefixOnce     = "v1/once/"
 	siteKey        = "v1/site"
+	prefixUpload   = "v1/upload_quota/"
 
 	prefixAcctName    = "v1/idx/acct_name/"
 	prefixAcctPhone   = "v1/idx/acct_phone/"
@@ -111,9 +113,10 @@ func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)
 }
 
-func throttleKey(login string) string { return prefixThrottle + login }
-func secretKey(name string) string    { return prefixSecret + name }
-func onceKey(kind, id string) string  { return prefixOnce + kind + "/" + id }
+func throttleKey(login string) string              { return prefixThrottle + login }
+func secretKey(name string) string                 { return prefixSecret + name }
+func onceKey(kind, id string) string               { return prefixOnce + kind + "/" + id }
+func uploadQuotaKey(accountID, kind string) string { return prefixUpload + accountID + "/" + kind }
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
 

@@ -67,6 +67,10 @@ func fieldOfHeader(h string) (string, bool) {
 	return "", false
 }
 
+// positionMaxCols: the template's columns, the ignored ones (序号, 备注)
+// and a few blank ones; content further right is refused as it streams.
+var positionMaxCols = len(domain.PositionFields) + len(ignoredHeaders) + 4
+
 // headerScanRows is how far down a title row or two may push the header.
 const headerScanRows = 10
 
@@ -81,6 +85,9 @@ const headerScanRows = 10
 // on field "file"); otherwise problems lists every bad cell and rows is
 // meaningful only when problems is empty.
 func DecodePositions(data []byte, exam *domain.Exam, lim Limits) (rows []Row, problems []Problem, err error) {
+	if lim.MaxCols <= 0 || lim.MaxCols > positionMaxCols {
+		lim.MaxCols = positionMaxCols
+	}
 	cells, err := Read(data, lim)
 	if err != nil {
 		return nil, nil, err

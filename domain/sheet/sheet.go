@@ -23,8 +23,13 @@ type Limits struct {
 	MaxRatio    int64 // largest compression ratio of one part (zip-bomb guard)
 	MaxParts    int   // entries in the zip
 	MaxRows     int   // rows of the first sheet
+	MaxCols     int   // columns a row may have content in (the template's, plus room); 0: MaxColsDefault
 	MaxCellLen  int   // characters of one cell
 }
+
+// MaxColsDefault caps the columns of a row when Limits.MaxCols is 0; a
+// reader for a particular template sets its own.
+const MaxColsDefault = 64
 
 // DefaultLimits suit a 职位表 of up to 20,000 positions.
 var DefaultLimits = Limits{
@@ -33,6 +38,7 @@ var DefaultLimits = Limits{
 	MaxRatio:    200,
 	MaxParts:    500,
 	MaxRows:     20010,
+	MaxCols:     MaxColsDefault,
 	MaxCellLen:  5000,
 }
 
@@ -94,15 +100,39 @@ func CheckXLSX(data []byte, lim Limits) error {
 // Read returns the cells of the first worksheet as shown in Excel (numbers
 // formatted), one slice per row from row 1, empty rows included, trailing
 // empty cells dropped. Every failure is an EINVALID (or ETOOLARGE) error
-// with a Chinese message for the "file" field.
+// with a Chinese message for the "file" field. It collects what Stream
+// reads, so its limits hold while the sheet streams.
 func Read(data []byte, lim Limits) (rows [][]string, err error) {
-	if err := CheckXLSX(data, lim); err != nil {
+	err = Stream(data, lim, func(_ int, cells []string) error {
+		rows = append(rows, cells)
+		return nil
+	})
+	if err != nil {
 		return nil, err
+	}
+	return rows, nil
+}
+
+// Stream reads the first worksheet row by row with excelize's streaming
+// iterator and calls fn with each row's 1-based line and its cells (as
+// Read returns them); fn's error ends the read and is returned. Limits
+// are enforced as rows stream, before the rest of the sheet is read: a
+// row with content beyond lim.MaxCols columns (excelize pads a row up to
+// its last cell, so one cell in column XFD is 16,384 strings), more than
+// lim.MaxRows rows, an over-long or undecodable cell. The whole sheet is
+// never materialised; a 职位表 import and a score import read through it.
+func Stream(data []byte, lim Limits, fn func(line int, cells []string) error) (err error) {
+	if err := CheckXLSX(data, lim); err != nil {
+		return err
+	}
+	maxCols := lim.MaxCols
+	if maxCols <= 0 {
+		maxCols = MaxColsDefault
 	}
 	// excelize may panic on hostile XML; a bad upload must never be a 500.
 	defer func() {
 		if r := recover(); r != nil {
-			rows, err = nil, invalid("工作簿内容无法解析，请在 Excel/WPS 中重新保存为 .xlsx 后再上传。")
+			err = invalid("工作簿内容无法解析，请在 Excel/WPS 中重新保存为 .xlsx 后再上传。")
 		}
 	}()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
@@ -111,31 +141,47 @@ func Read(data []byte, lim Limits) (rows [][]string, err error) {
 		UnzipXMLSizeLimit: lim.MaxUnzipped,
 	})
 	if err != nil {
-		return nil, invalid("工作簿无法打开（%s），请在 Excel/WPS 中重新保存为 .xlsx 后再上传。", shortErr(err))
+		return invalid("工作簿无法打开（%s），请在 Excel/WPS 中重新保存为 .xlsx 后再上传。", shortErr(err))
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, invalid("工作簿中没有工作表。")
+		return invalid("工作簿中没有工作表。")
 	}
-	rows, err = f.GetRows(sheets[0])
+	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, invalid("工作表「%s」无法读取（%s）。", sheets[0], shortErr(err))
+		return invalid("工作表「%s」无法读取（%s）。", sheets[0], shortErr(err))
 	}
-	if len(rows) > lim.MaxRows {
-		return nil, invalid("工作表有 %d 行，超过 %d 行的上限。", len(rows), lim.MaxRows)
-	}
-	for i, r := range rows {
-		for j, c := range r {
+	defer rows.Close()
+	line := 0
+	for rows.Next() {
+		line++
+		if line > lim.MaxRows {
+			return invalid("工作表超过 %d 行的上限。", lim.MaxRows)
+		}
+		cells, err := rows.Columns()
+		if err != nil {
+			return invalid("工作表「%s」第 %d 行无法读取（%s）。", sheets[0], line, shortErr(err))
+		}
+		if len(cells) > maxCols {
+			return invalid("第 %d 行第 %s有内容，超出了模板的列（最多 %d 列）。请删除模板以外的列后再上传。", line, columnName(len(cells)-1), maxCols)
+		}
+		for j, c := range cells {
 			if !utf8.ValidString(c) {
-				return nil, invalid("第 %d 行第 %d 列含有无法识别的字符。", i+1, j+1)
+				return invalid("第 %d 行第 %d 列含有无法识别的字符。", line, j+1)
 			}
 			if utf8.RuneCountInString(c) > lim.MaxCellLen {
-				return nil, invalid("第 %d 行第 %d 列的内容超过 %d 个字。", i+1, j+1, lim.MaxCellLen)
+				return invalid("第 %d 行第 %d 列的内容超过 %d 个字。", line, j+1, lim.MaxCellLen)
 			}
 		}
+		if err := fn(line, cells); err != nil {
+			return err
+		}
 	}
-	return rows, nil
+	if err := rows.Error(); err != nil {
+		return invalid("工作表「%s」无法读取（%s）。", sheets[0], shortErr(err))
+	}
+	return nil
 }
 
 func shortErr(err error) string {
