@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -180,6 +181,9 @@ func (ix *PositionIndex) Search(q PositionQuery, counts map[string]PositionCount
 	}
 	hits := ix.filter(q)
 	words := strings.Fields(strings.ToLower(q.Keyword))
+	if allExact(words) {
+		words = nil // the n-gram filter already decided every word
+	}
 	// The ids that survive every filter, in code order.
 	var ids []int32
 	for w, word := range hits {
@@ -242,6 +246,24 @@ func (ix *PositionIndex) Search(q PositionQuery, counts map[string]PositionCount
 		page.Rows = append(page.Rows, row(i))
 	}
 	return page
+}
+
+// allExact reports whether the n-gram filter alone decides every word: a
+// word of one or two characters is one gram, looked up exactly, and when
+// its characters are ASCII or Han, lower-casing the fields (the index) and
+// matchesWords' comparison agree. Longer words need the pairs checked in order.
+func allExact(words []string) bool {
+	for _, w := range words {
+		if utf8.RuneCountInString(w) > 2 {
+			return false
+		}
+		for _, r := range w {
+			if r >= utf8.RuneSelf && !unicode.Is(unicode.Han, r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // filter returns the positions passing the indexed filters: 层级, 遴选机关,
