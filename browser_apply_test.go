@@ -1,7 +1,7 @@
 package main
 
-// Browser tests of the application flow (DESIGN.md "The candidate's
-// journey", "Application states"): register, photo, 选择考试, 层级, 承诺书,
+// Browser tests of the application flow (README "Architecture": the
+// candidate's journey and the application states): register, photo, 选择考试, 层级, 承诺书,
 // 填报信息, 选择职位, 报名信息确认, 报名推荐表, 材料上传, 材料确认, 待审核 —
 // with JavaScript on (htmx section saves, live search, live status), with
 // JavaScript off (every form posts and redirects) and on a 360×740 phone.

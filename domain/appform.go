@@ -3,8 +3,10 @@ package domain
 import (
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -151,23 +153,211 @@ func (a formDate) String() string {
 	return a.t.Format("2006-01-02")
 }
 
+// FamilyMember is one row of 家庭主要成员及重要社会关系.
+type FamilyMember struct {
+	Relation   string `json:"relation"`    // 称谓
+	Name       string `json:"name"`        // 姓名
+	BirthMonth string `json:"birth_month"` // 出生年月 YYYY-MM
+	Political  string `json:"political"`   // 政治面貌
+	Work       string `json:"work"`        // 工作单位及职务
+}
+
+// ApplicationForm is the 填报信息 of a 遴选 application. Dates are
+// YYYY-MM-DD or YYYY-MM strings as typed; validation parses them.
+type ApplicationForm struct {
+	Ethnicity        string `json:"ethnicity"`          // 民族
+	NativePlace      string `json:"native_place"`       // 籍贯
+	BirthPlace       string `json:"birth_place"`        // 出生地
+	Political        string `json:"political"`          // 政治面貌
+	PartyJoinDate    string `json:"party_join_date"`    // 入党时间 (only 中共党员)
+	WorkStartDate    string `json:"work_start_date"`    // 参加工作时间
+	CivilServantDate string `json:"civil_servant_date"` // 公务员登记时间
+	Employer         string `json:"employer"`           // 现工作单位及职务
+	Rank             string `json:"rank"`               // 现职级
+	RankDate         string `json:"rank_date"`          // 任现职级时间
+	GrassrootsYears  int    `json:"grassroots_years"`   // 基层工作经历年限
+	Health           string `json:"health"`             // 健康状况
+
+	FullTimeEducation string `json:"ft_education"` // 全日制 学历
+	FullTimeDegree    string `json:"ft_degree"`    // 学位
+	FullTimeSchool    string `json:"ft_school"`    // 毕业院校
+	FullTimeMajor     string `json:"ft_major"`     // 专业
+	FullTimeGradDate  string `json:"ft_grad_date"` // 毕业时间
+	PartTimeEducation string `json:"pt_education"` // 在职 学历 (optional)
+	PartTimeDegree    string `json:"pt_degree"`
+	PartTimeSchool    string `json:"pt_school"`
+	PartTimeMajor     string `json:"pt_major"`
+
+	Appraisals string         `json:"appraisals"` // 近三年年度考核结果
+	Phone      string         `json:"phone"`      // 联系电话
+	Address    string         `json:"address"`    // 通讯地址
+	Resume     string         `json:"resume"`     // 个人简历
+	Rewards    string         `json:"rewards"`    // 奖惩情况
+	Family     []FamilyMember `json:"family"`
+}
+
+// FieldKind says how a 填报信息 field is entered, checked and shown.
+type FieldKind string
+
+// Field kinds.
+const (
+	KindText     FieldKind = "text"     // one line of text
+	KindTextarea FieldKind = "textarea" // several lines of text
+	KindSelect   FieldKind = "select"   // one of Options
+	KindDate     FieldKind = "date"     // YYYY-MM or YYYY-MM-DD, not in the future
+	KindNumber   FieldKind = "number"   // a whole number from 0 to Max
+	KindPhone    FieldKind = "tel"      // a 联系电话
+	KindFamily   FieldKind = "family"   // the 家庭主要成员 rows (one field, many cells)
+)
+
+// FormField is one field of the 填报信息 form. FormFields is the one table
+// of them: parsing, validation, the form, the confirmation page and the
+// 推荐表 all read it, so a new field is one row here (and its
+// ApplicationForm struct field, whose json name is Name).
+type FormField struct {
+	Name      string    // posted name and json name of the ApplicationForm field
+	Label     string    // in messages, on the confirmation page and the 推荐表
+	FormLabel string    // on the form when it differs from Label
+	Section   string    // id of the FormSection it is saved with
+	Kind      FieldKind //
+	Max       int       // text: characters; number: largest value
+	Unit      string    // number: shown after the value ("年")
+	Options   []string  // select: the choices
+	Help      string    // hint under the input
+	Rows      int       // textarea height
+	// Required fields must be filled before 报名信息确认; RequiredIf makes
+	// a field required depending on others (入党时间 for party members).
+	Required   bool
+	RequiredIf func(f *ApplicationForm) bool
+	Missing    string // message when required and empty; "请填写"+Label by default
+	MinAge     int    // date: not before the candidate had this age
+	// Check is a format rule beyond the kind's; it returns the message.
+	Check func(v string) string
+}
+
+// InputLabel is the label on the form.
+func (d FormField) InputLabel() string {
+	if d.FormLabel != "" {
+		return d.FormLabel
+	}
+	return d.Label
+}
+
+// MaxLength is the input's maxlength attribute: characters a value may have.
+func (d FormField) MaxLength() int {
+	switch d.Kind {
+	case KindDate:
+		return 10
+	case KindNumber:
+		return len(itoa(d.Max))
+	case KindPhone:
+		return 20
+	}
+	return d.Max
+}
+
+func (d FormField) required(f *ApplicationForm) bool {
+	return d.Required || d.RequiredIf != nil && d.RequiredIf(f)
+}
+
+func (d FormField) missing() string {
+	if d.Missing != "" {
+		return d.Missing
+	}
+	return "请填写" + d.Label
+}
+
+// FormFields is the 填报信息 form, in page order.
+var FormFields = []FormField{
+	{Name: "ethnicity", Label: "民族", Section: "basic", Kind: KindSelect, Options: Ethnicities, Required: true},
+	{Name: "native_place", Label: "籍贯", Section: "basic", Kind: KindText, Max: MaxTextLen, Required: true, Help: "如：湖北武汉"},
+	{Name: "birth_place", Label: "出生地", Section: "basic", Kind: KindText, Max: MaxTextLen, Required: true},
+	{Name: "political", Label: "政治面貌", Section: "basic", Kind: KindSelect, Options: PoliticalStatuses, Required: true},
+	{Name: "party_join_date", Label: "入党时间", Section: "basic", Kind: KindDate, MinAge: 18,
+		RequiredIf: func(f *ApplicationForm) bool { return partyMember(f.Political) }, Help: "中共党员、中共预备党员填写，如 2008-06"},
+	{Name: "health", Label: "健康状况", Section: "basic", Kind: KindSelect, Options: HealthOptions, Required: true},
+
+	{Name: "work_start_date", Label: "参加工作时间", Section: "work", Kind: KindDate, MinAge: 16, Required: true, Help: "如 2010-07"},
+	{Name: "civil_servant_date", Label: "公务员登记时间", Section: "work", Kind: KindDate, MinAge: 16, Required: true, Help: "如 2011-03"},
+	{Name: "employer", Label: "现工作单位及职务", Section: "work", Kind: KindText, Max: MaxTextLen, Required: true},
+	{Name: "rank", Label: "现职级", Section: "work", Kind: KindText, Max: MaxTextLen, Required: true, Help: "如：一级主任科员"},
+	{Name: "rank_date", Label: "任现职级时间", Section: "work", Kind: KindDate, MinAge: 16, Required: true},
+	{Name: "grassroots_years", Label: "基层工作经历年限", Section: "work", Kind: KindNumber, Max: MaxGrassrootsYr, Unit: "年", Help: "整年数，没有填 0"},
+
+	{Name: "ft_education", Label: "全日制学历", Section: "education", Kind: KindSelect, Options: Educations, Required: true},
+	{Name: "ft_degree", Label: "全日制学位", Section: "education", Kind: KindSelect, Options: Degrees, Required: true},
+	{Name: "ft_school", Label: "全日制毕业院校", Section: "education", Kind: KindText, Max: MaxTextLen, Required: true},
+	{Name: "ft_major", Label: "全日制所学专业", Section: "education", Kind: KindText, Max: MaxTextLen, Required: true},
+	{Name: "ft_grad_date", Label: "全日制毕业时间", Section: "education", Kind: KindDate, MinAge: 15, Required: true},
+	{Name: "pt_education", Label: "在职教育学历", FormLabel: "在职教育学历（选填）", Section: "education", Kind: KindSelect, Options: Educations,
+		RequiredIf: partTimeStarted},
+	{Name: "pt_degree", Label: "在职教育学位", FormLabel: "在职教育学位（选填）", Section: "education", Kind: KindSelect, Options: Degrees,
+		RequiredIf: partTimeStarted, Missing: "请填写在职教育学位（没有请选“无”）"},
+	{Name: "pt_school", Label: "在职教育毕业院校", FormLabel: "在职教育毕业院校（选填）", Section: "education", Kind: KindText, Max: MaxTextLen,
+		RequiredIf: partTimeStarted},
+	{Name: "pt_major", Label: "在职教育所学专业", FormLabel: "在职教育所学专业（选填）", Section: "education", Kind: KindText, Max: MaxTextLen,
+		RequiredIf: partTimeStarted},
+
+	{Name: "appraisals", Label: "近三年年度考核结果", Section: "contact", Kind: KindText, Max: MaxTextLen, Required: true, Help: "如：2020年度优秀，2021年度称职，2022年度称职"},
+	{Name: "phone", Label: "联系电话", Section: "contact", Kind: KindPhone, Required: true, Check: func(v string) string {
+		if validContactPhone(v) {
+			return ""
+		}
+		return "联系电话应为11位手机号码，或带区号的固定电话如027-87654321"
+	}},
+	{Name: "address", Label: "通讯地址", Section: "contact", Kind: KindText, Max: MaxTextLen, Required: true},
+
+	{Name: "resume", Label: "个人简历", Section: "resume", Kind: KindTextarea, Max: MaxResumeLen, Rows: 8, Required: true,
+		Help: "从大学学习经历填起，每段一行，如：2006.09—2010.07 武汉大学法学专业学习"},
+	{Name: "rewards", Label: "奖惩情况", Section: "resume", Kind: KindTextarea, Max: MaxRewardsLen, Rows: 3, Required: true,
+		Missing: "请填写奖惩情况（没有请填“无”）", Help: "没有请填“无”"},
+
+	{Name: "family", Label: "家庭主要成员及重要社会关系", Section: "family", Kind: KindFamily, Required: true,
+		Missing: "请至少填写一名家庭主要成员"},
+}
+
+// partTimeStarted: an 在职教育 entry, once begun, must be complete.
+func partTimeStarted(f *ApplicationForm) bool {
+	return f.PartTimeEducation != "" || f.PartTimeDegree != "" || f.PartTimeSchool != "" || f.PartTimeMajor != ""
+}
+
 // FormSection is one part of the 填报信息 form, saved on its own.
 type FormSection struct {
 	ID     string
 	Title  string
-	Fields []string // JSON names of ApplicationForm fields; "family" stands for all rows
+	Fields []string // names of its FormFields, in page order
 }
 
-// FormSections lists the form's parts in page order; every field of
-// ApplicationForm is in exactly one.
-var FormSections = []FormSection{
-	{"basic", "基本信息", []string{"ethnicity", "native_place", "birth_place", "political", "party_join_date", "health"}},
-	{"work", "工作情况", []string{"work_start_date", "civil_servant_date", "employer", "rank", "rank_date", "grassroots_years"}},
-	{"education", "学历学位", []string{"ft_education", "ft_degree", "ft_school", "ft_major", "ft_grad_date",
-		"pt_education", "pt_degree", "pt_school", "pt_major"}},
-	{"contact", "考核与联系方式", []string{"appraisals", "phone", "address"}},
-	{"resume", "简历与奖惩", []string{"resume", "rewards"}},
-	{"family", "家庭主要成员", []string{"family"}},
+// FormSections lists the form's parts in page order, their fields taken
+// from FormFields.
+var FormSections = sectionsOf([]FormSection{
+	{ID: "basic", Title: "基本信息"},
+	{ID: "work", Title: "工作情况"},
+	{ID: "education", Title: "学历学位"},
+	{ID: "contact", Title: "考核与联系方式"},
+	{ID: "resume", Title: "简历与奖惩"},
+	{ID: "family", Title: "家庭主要成员"},
+})
+
+func sectionsOf(secs []FormSection) []FormSection {
+	for i := range secs {
+		for _, d := range FormFields {
+			if d.Section == secs[i].ID {
+				secs[i].Fields = append(secs[i].Fields, d.Name)
+			}
+		}
+	}
+	return secs
+}
+
+// Field returns the FormField named name.
+func Field(name string) (FormField, bool) {
+	for _, d := range FormFields {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return FormField{}, false
 }
 
 // Section returns the section with the given id.
@@ -184,16 +374,14 @@ func Section(id string) (FormSection, bool) {
 // its posted name ("family.2.name" is in "family"); "" when none does.
 func SectionOfField(name string) string {
 	name, _, _ = strings.Cut(name, ".")
-	for _, s := range FormSections {
-		if slices.Contains(s.Fields, name) {
-			return s.ID
-		}
+	if d, ok := Field(name); ok {
+		return d.Section
 	}
 	return ""
 }
 
 // formFieldIndex maps a JSON field name of ApplicationForm to its struct
-// field index, so sections are declared once, by the names forms post.
+// field index, so FormFields name the fields the way forms post them.
 var formFieldIndex = func() map[string]int {
 	m := map[string]int{}
 	t := reflect.TypeFor[ApplicationForm]()
@@ -203,6 +391,45 @@ var formFieldIndex = func() map[string]int {
 	}
 	return m
 }()
+
+// Value returns a scalar field as text ("" for family and unknown names).
+func (f *ApplicationForm) Value(name string) string {
+	i, ok := formFieldIndex[name]
+	if !ok {
+		return ""
+	}
+	switch v := reflect.ValueOf(f).Elem().Field(i); v.Kind() {
+	case reflect.String:
+		return v.String()
+	case reflect.Int:
+		return itoa(int(v.Int()))
+	}
+	return ""
+}
+
+// SetValue stores posted text into the scalar field name. A number that
+// does not parse is left unset and its message returned.
+func (f *ApplicationForm) SetValue(name, text string) (msg string) {
+	i, ok := formFieldIndex[name]
+	if !ok {
+		return ""
+	}
+	switch v := reflect.ValueOf(f).Elem().Field(i); v.Kind() {
+	case reflect.String:
+		v.SetString(text)
+	case reflect.Int:
+		if strings.TrimSpace(text) == "" {
+			return ""
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(text))
+		if err != nil {
+			d, _ := Field(name)
+			return d.Label + "请填写整数" + d.Unit + "，没有填 0"
+		}
+		v.SetInt(int64(n))
+	}
+	return ""
+}
 
 // MergeSection copies the fields of section from from into f, leaving the
 // others untouched; an unknown section copies nothing and returns false.
@@ -230,14 +457,14 @@ func (f *ApplicationForm) MergeSection(section string, from ApplicationForm) boo
 // Call it before Validate, so error keys like "family.2.name" index the
 // rows as stored.
 func (f *ApplicationForm) Normalize() {
-	v := reflect.ValueOf(f).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		if fv := v.Field(i); fv.Kind() == reflect.String {
-			fv.SetString(strings.TrimSpace(fv.String()))
+	for _, d := range FormFields {
+		switch d.Kind {
+		case KindFamily, KindNumber:
+		case KindDate:
+			f.SetValue(d.Name, canonicalDate(strings.TrimSpace(f.Value(d.Name))))
+		default:
+			f.SetValue(d.Name, strings.TrimSpace(f.Value(d.Name)))
 		}
-	}
-	for _, d := range []*string{&f.PartyJoinDate, &f.WorkStartDate, &f.CivilServantDate, &f.RankDate, &f.FullTimeGradDate} {
-		*d = canonicalDate(*d)
 	}
 	rows := f.Family[:0]
 	for _, m := range f.Family {
@@ -266,49 +493,47 @@ func canonicalDate(s string) string {
 // (formats and dates are checked by Validate). The 报考流程 page uses it to
 // show 填报信息 as done.
 func (f *ApplicationForm) Complete() bool {
-	for _, v := range f.required() {
-		if strings.TrimSpace(v.value) == "" {
+	for _, d := range FormFields {
+		if d.required(f) && f.empty(d) {
 			return false
 		}
 	}
-	return len(f.Family) > 0
+	return true
 }
 
-type requiredField struct {
-	key, label, value string
-}
-
-func (f *ApplicationForm) required() []requiredField {
-	r := []requiredField{
-		{"ethnicity", "民族", f.Ethnicity},
-		{"native_place", "籍贯", f.NativePlace},
-		{"birth_place", "出生地", f.BirthPlace},
-		{"political", "政治面貌", f.Political},
-		{"health", "健康状况", f.Health},
-		{"work_start_date", "参加工作时间", f.WorkStartDate},
-		{"civil_servant_date", "公务员登记时间", f.CivilServantDate},
-		{"employer", "现工作单位及职务", f.Employer},
-		{"rank", "现职级", f.Rank},
-		{"rank_date", "任现职级时间", f.RankDate},
-		{"ft_education", "全日制学历", f.FullTimeEducation},
-		{"ft_degree", "全日制学位", f.FullTimeDegree},
-		{"ft_school", "全日制毕业院校", f.FullTimeSchool},
-		{"ft_major", "全日制所学专业", f.FullTimeMajor},
-		{"ft_grad_date", "全日制毕业时间", f.FullTimeGradDate},
-		{"appraisals", "近三年年度考核结果", f.Appraisals},
-		{"phone", "联系电话", f.Phone},
-		{"address", "通讯地址", f.Address},
-		{"resume", "个人简历", f.Resume},
-		{"rewards", "奖惩情况（没有请填“无”）", f.Rewards},
+// empty reports whether field d has no value (no family rows for the family).
+func (f *ApplicationForm) empty(d FormField) bool {
+	switch d.Kind {
+	case KindFamily:
+		return len(f.Family) == 0
+	case KindNumber:
+		return false // 0 is an answer ("没有填 0")
 	}
-	if partyMember(f.Political) {
-		r = append(r, requiredField{"party_join_date", "入党时间", f.PartyJoinDate})
-	}
-	return r
+	return strings.TrimSpace(f.Value(d.Name)) == ""
 }
 
 // partyMember: 中共党员 and 中共预备党员 both have an 入党时间.
 func partyMember(p string) bool { return p == "中共党员" || p == "中共预备党员" }
+
+// CheckPlainText refuses what must never reach a reviewer, an export or a
+// PDF from a free-text field: control characters (NUL, ESC …; line breaks
+// only where multiline), and the invisible format characters that reorder
+// or hide text (U+202E and the other bidi controls, zero-width characters,
+// BOM). Registration refuses them in 姓名 by allowing only letters; this
+// is the same rule for fields that allow any printable text. It returns
+// the message ("" when s is clean).
+func CheckPlainText(label, s string, multiline bool) string {
+	for _, r := range s {
+		switch {
+		case multiline && (r == '\n' || r == '\r' || r == '\t'):
+		case unicode.IsControl(r):
+			return label + "不能包含控制字符，请删除后重新填写"
+		case unicode.Is(unicode.Cf, r), r == utf8.RuneError, r >= 0xFFF9 && r <= 0xFFFB:
+			return label + "不能包含不可见的格式字符（如从网页复制带入的方向控制符），请删除后重新填写"
+		}
+	}
+	return ""
+}
 
 // Validate checks the form. birth is the candidate's birth date (from the
 // ID number; zero skips the age-relative checks) and now the current time.
@@ -316,6 +541,9 @@ func partyMember(p string) bool { return p == "中共党员" || p == "中共预�
 // true (before 报名信息确认) the mandatory fields, a complete 在职教育 entry
 // and complete family rows are required too. Keys are the JSON names of
 // the fields, family cells "family.<row>.<field>".
+//
+// Each field is checked by its FormFields row (required, text, choice,
+// length, date, number, format); the rules between fields follow.
 func (f *ApplicationForm) Validate(birth, now time.Time, final bool) FieldErrors {
 	fe := FieldErrors{}
 	today := formDate{t: dateOf(now)}
@@ -323,128 +551,106 @@ func (f *ApplicationForm) Validate(birth, now time.Time, final bool) FieldErrors
 	if !birth.IsZero() {
 		born = formDate{t: dateOf(birth)}
 	}
-	ageDate := func(years int) formDate {
-		return formDate{t: born.t.AddDate(years, 0, 0)}
-	}
+	dates := map[string]formDate{} // the date fields that parsed and passed
 
-	if final {
-		for _, r := range f.required() {
-			if strings.TrimSpace(r.value) == "" {
-				fe.Add(r.key, "请填写"+r.label)
+	for _, d := range FormFields {
+		if d.Kind == KindFamily {
+			if final && d.required(f) && f.empty(d) {
+				fe.Add(d.Name, d.missing())
+			}
+			continue
+		}
+		v := f.Value(d.Name)
+		if final && d.required(f) && f.empty(d) {
+			fe.Add(d.Name, d.missing())
+		}
+		if msg := CheckPlainText(d.Label, v, d.Kind == KindTextarea); msg != "" {
+			fe.Add(d.Name, msg)
+			continue
+		}
+		switch d.Kind {
+		case KindSelect:
+			if v != "" && !slices.Contains(d.Options, v) {
+				fe.Add(d.Name, "请从列表中选择"+d.Label)
+			}
+		case KindText, KindTextarea:
+			if utf8.RuneCountInString(v) > d.Max {
+				fe.Add(d.Name, d.Label+"不能超过"+itoa(d.Max)+"个字")
+			}
+		case KindNumber:
+			if n, _ := strconv.Atoi(v); n < 0 || n > d.Max {
+				fe.Add(d.Name, d.Label+"应在0至"+itoa(d.Max)+d.Unit+"之间")
+			}
+		case KindDate:
+			if dt, ok := f.checkDate(fe, d, v, today, born); ok {
+				dates[d.Name] = dt
+			}
+		}
+		if d.Check != nil && v != "" {
+			if msg := d.Check(v); msg != "" {
+				fe.Add(d.Name, msg)
 			}
 		}
 	}
 
-	oneOf := func(key, label, v string, options []string) {
-		if v != "" && !slices.Contains(options, v) {
-			fe.Add(key, "请从列表中选择"+label)
-		}
-	}
-	oneOf("ethnicity", "民族", f.Ethnicity, Ethnicities)
-	oneOf("political", "政治面貌", f.Political, PoliticalStatuses)
-	oneOf("health", "健康状况", f.Health, HealthOptions)
-	oneOf("ft_education", "学历", f.FullTimeEducation, Educations)
-	oneOf("ft_degree", "学位", f.FullTimeDegree, Degrees)
-	oneOf("pt_education", "学历", f.PartTimeEducation, Educations)
-	oneOf("pt_degree", "学位", f.PartTimeDegree, Degrees)
-
-	text := func(key, label, v string, max int) {
-		if utf8.RuneCountInString(v) > max {
-			fe.Add(key, label+"不能超过"+itoa(max)+"个字")
-		}
-	}
-	text("native_place", "籍贯", f.NativePlace, MaxTextLen)
-	text("birth_place", "出生地", f.BirthPlace, MaxTextLen)
-	text("employer", "现工作单位及职务", f.Employer, MaxTextLen)
-	text("rank", "现职级", f.Rank, MaxTextLen)
-	text("ft_school", "毕业院校", f.FullTimeSchool, MaxTextLen)
-	text("ft_major", "所学专业", f.FullTimeMajor, MaxTextLen)
-	text("pt_school", "毕业院校", f.PartTimeSchool, MaxTextLen)
-	text("pt_major", "所学专业", f.PartTimeMajor, MaxTextLen)
-	text("appraisals", "近三年年度考核结果", f.Appraisals, MaxTextLen)
-	text("address", "通讯地址", f.Address, MaxTextLen)
-	text("resume", "个人简历", f.Resume, MaxResumeLen)
-	text("rewards", "奖惩情况", f.Rewards, MaxRewardsLen)
-
-	// date parses a filled date field and checks it is not in the future
-	// and, when the birth date is known, not before the age minAge.
-	date := func(key, label, v string, minAge int) (formDate, bool) {
-		if strings.TrimSpace(v) == "" {
-			return formDate{}, false
-		}
-		t, month, ok := ParseFormDate(v)
-		if !ok {
-			fe.Add(key, label+"格式不正确，请按“2012-07”或“2012-07-01”填写")
-			return formDate{}, false
-		}
-		d := formDate{t, month}
-		if today.before(d) {
-			fe.Add(key, label+"不能晚于今天")
-			return d, false
-		}
-		if !born.t.IsZero() && minAge > 0 && d.before(ageDate(minAge)) {
-			fe.Add(key, label+"不能早于"+itoa(minAge)+"周岁（"+ageDate(minAge).String()+"）")
-			return d, false
-		}
-		return d, true
-	}
-	// notBefore requires later >= earlier, both parsed.
-	notBefore := func(key string, later formDate, lok bool, earlier formDate, eok bool, msg string) {
-		if lok && eok && later.before(earlier) {
-			fe.Add(key, msg+"（"+earlier.String()+"）")
-		}
-	}
-
+	// Rules between fields.
 	if f.PartyJoinDate != "" && !partyMember(f.Political) {
-		fe.Add("party_join_date", "政治面貌为中共党员或中共预备党员时才填写入党时间")
-	} else {
-		date("party_join_date", "入党时间", f.PartyJoinDate, 18)
+		fe["party_join_date"] = "政治面貌为中共党员或中共预备党员时才填写入党时间"
 	}
-	work, workOK := date("work_start_date", "参加工作时间", f.WorkStartDate, 16)
-	cs, csOK := date("civil_servant_date", "公务员登记时间", f.CivilServantDate, 16)
-	notBefore("civil_servant_date", cs, csOK, work, workOK, "公务员登记时间不能早于参加工作时间")
-	rank, rankOK := date("rank_date", "任现职级时间", f.RankDate, 16)
-	notBefore("rank_date", rank, rankOK, cs, csOK, "任现职级时间不能早于公务员登记时间")
-	date("ft_grad_date", "毕业时间", f.FullTimeGradDate, 15)
-
-	switch {
-	case f.GrassrootsYears < 0 || f.GrassrootsYears > MaxGrassrootsYr:
-		fe.Add("grassroots_years", "基层工作经历年限应在0至50年之间")
-	case workOK && f.GrassrootsYears > yearsBetween(work.t, today.t)+1:
+	notBefore := func(later, earlier, msg string) {
+		l, lok := dates[later]
+		e, eok := dates[earlier]
+		if lok && eok && l.before(e) {
+			fe.Add(later, msg+"（"+e.String()+"）")
+		}
+	}
+	notBefore("civil_servant_date", "work_start_date", "公务员登记时间不能早于参加工作时间")
+	notBefore("rank_date", "civil_servant_date", "任现职级时间不能早于公务员登记时间")
+	if work, ok := dates["work_start_date"]; ok && f.GrassrootsYears > yearsBetween(work.t, today.t)+1 {
 		// +1: a partial year is commonly counted as a year of service.
 		fe.Add("grassroots_years", "基层工作经历年限不能超过参加工作以来的年限")
-	}
-
-	if f.Phone != "" && !validContactPhone(f.Phone) {
-		fe.Add("phone", "联系电话应为11位手机号码，或带区号的固定电话如027-87654321")
-	}
-
-	if final && (f.PartTimeEducation != "" || f.PartTimeDegree != "" || f.PartTimeSchool != "" || f.PartTimeMajor != "") {
-		for _, r := range []requiredField{
-			{"pt_education", "在职教育学历", f.PartTimeEducation},
-			{"pt_degree", "在职教育学位（没有请选“无”）", f.PartTimeDegree},
-			{"pt_school", "在职教育毕业院校", f.PartTimeSchool},
-			{"pt_major", "在职教育所学专业", f.PartTimeMajor},
-		} {
-			if r.value == "" {
-				fe.Add(r.key, "请填写"+r.label)
-			}
-		}
 	}
 
 	f.validateFamily(fe, today, final)
 	return fe
 }
 
+// checkDate parses a filled date field and checks it is not in the future
+// and, when the birth date is known, not before the age d.MinAge.
+func (f *ApplicationForm) checkDate(fe FieldErrors, d FormField, v string, today, born formDate) (formDate, bool) {
+	if strings.TrimSpace(v) == "" {
+		return formDate{}, false
+	}
+	t, month, ok := ParseFormDate(v)
+	if !ok {
+		fe.Add(d.Name, d.Label+"格式不正确，请按“2012-07”或“2012-07-01”填写")
+		return formDate{}, false
+	}
+	dt := formDate{t, month}
+	if today.before(dt) {
+		fe.Add(d.Name, d.Label+"不能晚于今天")
+		return dt, false
+	}
+	if !born.t.IsZero() && d.MinAge > 0 {
+		if min := (formDate{t: born.t.AddDate(d.MinAge, 0, 0)}); dt.before(min) {
+			fe.Add(d.Name, d.Label+"不能早于"+itoa(d.MinAge)+"周岁（"+min.String()+"）")
+			return dt, false
+		}
+	}
+	return dt, true
+}
+
 func (f *ApplicationForm) validateFamily(fe FieldErrors, today formDate, final bool) {
 	if len(f.Family) > MaxFamilyRows {
 		fe.Add("family", "家庭主要成员最多填写"+itoa(MaxFamilyRows)+"人")
 	}
-	if final && len(f.Family) == 0 {
-		fe.Add("family", "请至少填写一名家庭主要成员")
-	}
 	for i, m := range f.Family {
 		key := func(name string) string { return "family." + itoa(i) + "." + name }
+		for _, c := range [][3]string{{"relation", "称谓", m.Relation}, {"work", "工作单位及职务", m.Work}} {
+			if msg := CheckPlainText(c[1], c[2], false); msg != "" {
+				fe.Add(key(c[0]), msg)
+			}
+		}
 		if final && m != (FamilyMember{}) {
 			if m.Relation == "" {
 				fe.Add(key("relation"), "请填写称谓")

@@ -308,3 +308,108 @@ func TestComplete(t *testing.T) {
 		t.Error("no family reported complete")
 	}
 }
+
+func TestCheckPlainText(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		multiline bool
+		want      string // part of the message; "" for accepted
+	}{
+		{"plain Chinese", "湖北省武汉市江岸区沿江大道1号", false, ""},
+		{"full-width space and punctuation", "2020年度优秀，2021年度称职　（其间借调）", false, ""},
+		{"newline in a textarea", "2006.09—2010.07 武汉大学\r\n2010.07— 科员\t", true, ""},
+		{"newline in a one-line field", "武汉\n大学", false, "控制字符"},
+		{"NUL", "武汉\x00大学", true, "控制字符"},
+		{"ESC", "\x1b[31m红色", true, "控制字符"},
+		{"DEL", "abc\x7f", false, "控制字符"},
+		{"C1 control", "abc\u0085", false, "控制字符"},
+		{"right-to-left override", "武汉大学\u202e学大", false, "格式字符"},
+		{"bidi isolate", "\u2066x\u2069", true, "格式字符"},
+		{"zero-width space", "武汉\u200b大学", false, "格式字符"},
+		{"byte order mark", "\ufeff武汉大学", false, "格式字符"},
+		{"invalid UTF-8", "武汉\xff大学", false, "格式字符"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckPlainText("毕业院校", tt.in, tt.multiline)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("CheckPlainText(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if got != "" && !strings.HasPrefix(got, "毕业院校") {
+				t.Errorf("message %q does not name the field", got)
+			}
+		})
+	}
+}
+
+// Every free-text field of the table refuses hidden characters, draft or
+// final, keyed by its own name; family cells too.
+func TestValidateRefusesHiddenCharacters(t *testing.T) {
+	for _, d := range FormFields {
+		if d.Kind != KindText && d.Kind != KindTextarea {
+			continue
+		}
+		t.Run(d.Name, func(t *testing.T) {
+			f := completeForm()
+			f.SetValue(d.Name, "正常\u202e文字")
+			if msg := f.Validate(formBirth, formNow, false)[d.Name]; !strings.Contains(msg, "格式字符") {
+				t.Errorf("%s with U+202E: %q", d.Name, msg)
+			}
+			f.SetValue(d.Name, "正常\x00文字")
+			if msg := f.Validate(formBirth, formNow, true)[d.Name]; !strings.Contains(msg, "控制字符") {
+				t.Errorf("%s with NUL: %q", d.Name, msg)
+			}
+		})
+	}
+	f := completeForm()
+	f.Family[0].Work = "退休\x1b"
+	f.Family[0].Relation = "父\u200d亲"
+	fe := f.Validate(formBirth, formNow, false)
+	if !strings.Contains(fe["family.0.work"], "控制字符") || !strings.Contains(fe["family.0.relation"], "格式字符") {
+		t.Errorf("family cells: %v", fe)
+	}
+}
+
+// The table and the struct agree: every row names a field of
+// ApplicationForm, every field has exactly one row, and Value/SetValue
+// round-trip through it.
+func TestFormFieldsTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range FormFields {
+		if seen[d.Name] {
+			t.Errorf("%s twice", d.Name)
+		}
+		seen[d.Name] = true
+		if !slices.Contains(jsonNames(), d.Name) {
+			t.Errorf("row %s is not a field of ApplicationForm", d.Name)
+		}
+		if _, ok := Section(d.Section); !ok {
+			t.Errorf("%s: unknown section %q", d.Name, d.Section)
+		}
+		if d.Label == "" {
+			t.Errorf("%s has no label", d.Name)
+		}
+		if (d.Kind == KindText || d.Kind == KindTextarea) && d.Max == 0 {
+			t.Errorf("%s: text without a length limit", d.Name)
+		}
+		if d.Kind == KindSelect && len(d.Options) == 0 {
+			t.Errorf("%s: select without options", d.Name)
+		}
+	}
+	for _, name := range jsonNames() {
+		if !seen[name] {
+			t.Errorf("field %s has no row in FormFields", name)
+		}
+	}
+	var f ApplicationForm
+	if msg := f.SetValue("grassroots_years", "7"); msg != "" || f.GrassrootsYears != 7 || f.Value("grassroots_years") != "7" {
+		t.Errorf("number round trip: %q %d", msg, f.GrassrootsYears)
+	}
+	if msg := f.SetValue("grassroots_years", "七"); msg != "基层工作经历年限请填写整数年，没有填 0" || f.GrassrootsYears != 7 {
+		t.Errorf("bad number: %q, kept %d", msg, f.GrassrootsYears)
+	}
+	if f.SetValue("employer", "科员"); f.Employer != "科员" || f.Value("employer") != "科员" {
+		t.Errorf("text round trip: %q", f.Employer)
+	}
+}

@@ -2,7 +2,8 @@ package domain
 
 import "time"
 
-// State is where an application stands; see DESIGN.md "Application states".
+// State is where an application stands; statemachine.go says which action
+// leads from which state to which.
 type State string
 
 // Application states.
@@ -95,47 +96,4 @@ type Application struct {
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// FamilyMember is one row of 家庭主要成员及重要社会关系.
-type FamilyMember struct {
-	Relation   string `json:"relation"`    // 称谓
-	Name       string `json:"name"`        // 姓名
-	BirthMonth string `json:"birth_month"` // 出生年月 YYYY-MM
-	Political  string `json:"political"`   // 政治面貌
-	Work       string `json:"work"`        // 工作单位及职务
-}
-
-// ApplicationForm is the 填报信息 of a 遴选 application. Dates are
-// YYYY-MM-DD or YYYY-MM strings as typed; validation parses them.
-type ApplicationForm struct {
-	Ethnicity        string `json:"ethnicity"`          // 民族
-	NativePlace      string `json:"native_place"`       // 籍贯
-	BirthPlace       string `json:"birth_place"`        // 出生地
-	Political        string `json:"political"`          // 政治面貌
-	PartyJoinDate    string `json:"party_join_date"`    // 入党时间 (only 中共党员)
-	WorkStartDate    string `json:"work_start_date"`    // 参加工作时间
-	CivilServantDate string `json:"civil_servant_date"` // 公务员登记时间
-	Employer         string `json:"employer"`           // 现工作单位及职务
-	Rank             string `json:"rank"`               // 现职级
-	RankDate         string `json:"rank_date"`          // 任现职级时间
-	GrassrootsYears  int    `json:"grassroots_years"`   // 基层工作经历年限
-	Health           string `json:"health"`             // 健康状况
-
-	FullTimeEducation string `json:"ft_education"` // 全日制 学历
-	FullTimeDegree    string `json:"ft_degree"`    // 学位
-	FullTimeSchool    string `json:"ft_school"`    // 毕业院校
-	FullTimeMajor     string `json:"ft_major"`     // 专业
-	FullTimeGradDate  string `json:"ft_grad_date"` // 毕业时间
-	PartTimeEducation string `json:"pt_education"` // 在职 学历 (optional)
-	PartTimeDegree    string `json:"pt_degree"`
-	PartTimeSchool    string `json:"pt_school"`
-	PartTimeMajor     string `json:"pt_major"`
-
-	Appraisals string         `json:"appraisals"` // 近三年年度考核结果
-	Phone      string         `json:"phone"`      // 联系电话
-	Address    string         `json:"address"`    // 通讯地址
-	Resume     string         `json:"resume"`     // 个人简历
-	Rewards    string         `json:"rewards"`    // 奖惩情况
-	Family     []FamilyMember `json:"family"`
 }

@@ -528,3 +528,20 @@ func SamePosition(a, b *Position) bool {
 	x.UpdatedAt, y.UpdatedAt = time.Time{}, time.Time{}
 	return x == y
 }
+
+// CheckLevelsRemoved refuses an exam edit that drops a level of old
+// (the stored exam) while positions still use it (ECONFLICT on "levels").
+func CheckLevelsRemoved(old, updated *Exam, positions []Position) error {
+	for _, l := range old.Levels {
+		if _, still := updated.Level(l.Code); still {
+			continue
+		}
+		for _, p := range positions {
+			if p.LevelCode == l.Code {
+				return &Error{Code: ECONFLICT, Message: "层级「" + l.Name + "」下还有职位，不能删除。",
+					Fields: FieldErrors{"levels": "层级「" + l.Name + "」（" + l.Code + "）下还有职位（如 " + p.Code + "），请先删除或移动这些职位。"}}
+			}
+		}
+	}
+	return nil
+}

@@ -171,3 +171,12 @@ func CleanFileName(name string) string {
 	}
 	return name
 }
+
+// CheckNoticeAttachments refuses an announcement with more than
+// MaxNoticeAttachments files (EINVALID on "file").
+func CheckNoticeAttachments(n int) error {
+	if n > MaxNoticeAttachments {
+		return FieldError("file", "每条公告最多 "+itoa(MaxNoticeAttachments)+" 个附件。")
+	}
+	return nil
+}

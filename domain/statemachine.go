@@ -15,7 +15,8 @@ const RoleSystem Role = "system"
 // goes through CheckTransition with one of these.
 type Action string
 
-// Actions of the application state machine (DESIGN.md "Application states").
+// Actions of the application state machine; the states are in application.go,
+// the rules in the rules table below.
 const (
 	ActionAcceptPledge     Action = "accept_pledge"     // 接受报考承诺书: started → info_saved
 	ActionSaveInfo         Action = "save_info"         // 保存填报信息: state unchanged
@@ -378,4 +379,20 @@ func CanReview(acct *Account, p *Position) bool {
 		return slices.Contains(acct.Departments, p.Department)
 	}
 	return false
+}
+
+// CountsOf is what one application in state s adds to its position's
+// 报名人数统计: 待审核 while submitted, 审核通过 from approval on, 已缴费
+// from payment on. Earlier states (a draft, a confirmation without
+// materials) and returned or rejected ones count nowhere.
+func CountsOf(s State) PositionCounts {
+	switch s {
+	case StateSubmitted:
+		return PositionCounts{Submitted: 1}
+	case StateApproved:
+		return PositionCounts{Approved: 1}
+	case StatePaid, StateTicketIssued, StateScored:
+		return PositionCounts{Approved: 1, Paid: 1}
+	}
+	return PositionCounts{}
 }

@@ -11,16 +11,16 @@ type UploadKind string
 
 // Upload kinds.
 const (
-	UploadPhoto          UploadKind = "photo"          // 上传照片
-	UploadRecommendation UploadKind = "recommendation" // 报名推荐表扫描件
+	UploadKindPhoto          UploadKind = "photo"          // 上传照片
+	UploadKindRecommendation UploadKind = "recommendation" // 报名推荐表扫描件
 )
 
 // Label is the kind's name in messages.
 func (k UploadKind) Label() string {
 	switch k {
-	case UploadPhoto:
+	case UploadKindPhoto:
 		return "照片"
-	case UploadRecommendation:
+	case UploadKindRecommendation:
 		return "报名推荐表"
 	}
 	return "文件"

@@ -222,9 +222,7 @@ func (s *Server) exportAudit(c *fiber.Ctx) error {
 		return err
 	}
 	detail := "导出 " + itoa(n) + " 条；条件：" + auditFilterQuery(p, "")
-	if err := s.store.Update(func(tx *kv.Tx) error {
-		return tx.AppendAudit(withTarget(s.staffAudit(c, "audit.export", detail), "audit"))
-	}); err != nil {
+	if err := s.store.AppendAudit(withTarget(s.staffAudit(c, "audit.export", detail), "audit")); err != nil {
 		return err
 	}
 	noStore(c)

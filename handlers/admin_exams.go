@@ -131,9 +131,7 @@ func (s *Server) rebuildCounts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.Update(func(tx *kv.Tx) error {
-		return tx.AppendAudit(withTarget(s.staffAudit(c, "counts.rebuild", strconv.Itoa(len(drift))+" 个职位不一致"), e.ID))
-	}); err != nil {
+	if err := s.store.AppendAudit(withTarget(s.staffAudit(c, "counts.rebuild", strconv.Itoa(len(drift))+" 个职位不一致"), e.ID)); err != nil {
 		return err
 	}
 	p := views.AdminRebuildProps{Exam: e}

@@ -10,7 +10,6 @@ import (
 
 	"examreg/domain"
 	"examreg/domain/sheet"
-	"examreg/kv"
 	"examreg/views"
 )
 
@@ -261,9 +260,7 @@ func (s *Server) exportPositions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.Update(func(tx *kv.Tx) error {
-		return tx.AppendAudit(withTarget(s.staffAudit(c, "position.export", itoa(len(list))+" 个职位"), e.ID))
-	}); err != nil {
+	if err := s.store.AppendAudit(withTarget(s.staffAudit(c, "position.export", itoa(len(list))+" 个职位"), e.ID)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, xlsxType)

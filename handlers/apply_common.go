@@ -83,10 +83,10 @@ func (s *Server) requireApp(c *fiber.Ctx, ac *applyCtx) (*applyCtx, bool, error)
 	if ac.app != nil {
 		return ac, true, nil
 	}
-	return nil, false, s.redirectFlash(c, "/apply/"+ac.exam.ID+"/level", "info", "请先选择报考层级。")
+	return nil, false, s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Level(), "info", "请先选择报考层级。")
 }
 
-func (ac *applyCtx) base() string { return "/apply/" + ac.exam.ID }
+func (ac *applyCtx) base() string { return views.ApplyPaths(ac.exam.ID).Flow() }
 
 // returnedNotice is what the reviewer asked for while the candidate fixes
 // a 退回修改 (nil otherwise).
@@ -107,13 +107,15 @@ func (ac *applyCtx) levelName() string {
 	return ac.app.LevelCode
 }
 
-// hidden builds the hidden fields of an application form.
+// hidden builds the hidden fields of an application form and puts the
+// CSRF token where the form components read it (the request's context).
 func (s *Server) hidden(c *fiber.Ctx, ac *applyCtx) (views.ApplyHidden, error) {
 	tok, err := s.csrfToken(c)
 	if err != nil {
 		return views.ApplyHidden{}, err
 	}
-	h := views.ApplyHidden{CSRF: tok, Account: ac.acct.ID}
+	c.SetUserContext(views.WithCSRF(c.UserContext(), tok))
+	h := views.ApplyHidden{Account: ac.acct.ID}
 	if ac.app != nil {
 		h.Version = ac.app.Version
 	}
@@ -151,20 +153,10 @@ func (s *Server) regClosed(exam *domain.Exam) string {
 	return ""
 }
 
-// updateApp runs one candidate action on the application in one
-// transaction: the version the form was rendered with is checked against
-// the stored one, then fn (which calls the state machine) runs on the
-// fresh record.
-func (s *Server) updateApp(ac *applyCtx, version int, fn func(tx *kv.Tx, a *domain.Application) error) (*domain.Application, error) {
-	return s.store.UpdateApplication(ac.app.ID, func(tx *kv.Tx, a *domain.Application) error {
-		if a.CandidateID != ac.acct.ID {
-			return domain.Errorf(domain.EFORBIDDEN, "无权操作该报名。")
-		}
-		if err := domain.CheckVersion(a, version); err != nil {
-			return err
-		}
-		return fn(tx, a)
-	})
+// act names the application of ac for a store action, with the version
+// the posted form was rendered with.
+func (s *Server) act(c *fiber.Ctx, ac *applyCtx) kv.CandidateAct {
+	return kv.CandidateAct{AppID: ac.app.ID, CandidateID: ac.acct.ID, Version: formVersion(c), Now: s.now()}
 }
 
 // actionRefused renders a refused state change (stale tab, double click,

@@ -1,13 +1,9 @@
 package handlers
 
 import (
-	"maps"
-	"slices"
-
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
-	"examreg/kv"
 	"examreg/views"
 )
 
@@ -37,7 +33,7 @@ func (s *Server) confirmProps(c *fiber.Ctx, ac *applyCtx) (views.ApplyConfirmPro
 		}
 	}
 	if !p.Confirmed {
-		p.Problems = s.confirmProblems(ac, a)
+		p.Problems = domain.ConfirmProblems(a, ac.exam, ac.acct, p.Position, s.now())
 		if _, err := domain.CheckTransition(a, ac.exam, domain.ActionConfirm, domain.RoleCandidate, s.now()); err != nil {
 			p.Disabled = domain.ErrorMessage(err)
 		} else if len(p.Problems) > 0 {
@@ -45,28 +41,6 @@ func (s *Server) confirmProps(c *fiber.Ctx, ac *applyCtx) (views.ApplyConfirmPro
 		}
 	}
 	return p, nil
-}
-
-// confirmProblems lists what blocks 报名信息确认 besides the state machine:
-// the photo, the complete form, the position's hard requirements.
-func (s *Server) confirmProblems(ac *applyCtx, a *domain.Application) []string {
-	var out []string
-	if ac.acct.PhotoID == "" {
-		out = append(out, "尚未上传照片")
-	}
-	for _, sec := range domain.FormSections {
-		fe := a.Form.ValidateSection(sec.ID, birthDate(ac.acct), s.now(), true)
-		for _, k := range slices.Sorted(maps.Keys(fe)) {
-			out = append(out, sec.Title+"："+fe[k])
-		}
-	}
-	if a.PositionCode != "" {
-		if pos, ok := s.store.Position(a.ExamID, a.PositionCode); ok {
-			hard, _ := domain.CheckEligibility(&pos, ac.acct, &a.Form, ac.exam)
-			out = append(out, hard...)
-		}
-	}
-	return out
 }
 
 // showConfirm is 报名信息确认: everything on one page.
@@ -82,53 +56,16 @@ func (s *Server) showConfirm(c *fiber.Ctx) error {
 	return s.page(c, fiber.StatusOK, "报名信息确认", "apply", views.ApplyConfirmPage(p), nil)
 }
 
-// doConfirm is 报名信息确认: in one transaction the version, the state
-// machine, the account's photo, the complete form and the position's hard
-// requirements are checked; the photo is frozen into the application.
+// doConfirm is 报名信息确认 (kv.Store.ConfirmApplication).
 func (s *Server) doConfirm(c *fiber.Ctx) error {
 	ac, ok, err := s.postedApplication(c)
 	if !ok {
 		return err
 	}
-	now := s.now()
-	_, err = s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		if _, err := domain.CheckTransition(a, ac.exam, domain.ActionConfirm, domain.RoleCandidate, now); err != nil {
-			return err
-		}
-		acct, err := tx.Account(a.CandidateID)
-		if err != nil {
-			return err
-		}
-		if acct.PhotoID == "" {
-			return domain.Errorf(domain.EINVALID, "请先上传照片。")
-		}
-		if fe := a.Form.Validate(birthDate(acct), now, true); len(fe) > 0 {
-			return domain.Errorf(domain.EINVALID, "填报信息不完整或有误，请修改后再确认。")
-		}
-		pos, err := tx.Position(a.ExamID, a.PositionCode)
-		if err != nil {
-			return err
-		}
-		if hard, _ := domain.CheckEligibility(pos, acct, &a.Form, ac.exam); len(hard) > 0 {
-			return domain.Errorf(domain.EINVALID, "不符合所报职位的要求，请改报其他职位。")
-		}
-		if err := domain.Transition(a, ac.exam, domain.ActionConfirm, ac.acct.ID, domain.RoleCandidate, now, ""); err != nil {
-			return err
-		}
-		a.PhotoID = acct.PhotoID
-		if a.State == domain.StateConfirmed && a.RecommendationID != "" {
-			// A 推荐表 is due (the reviewer named it, or a position was
-			// chosen again): the one on file can no longer be confirmed.
-			if err := tx.DeleteBlob(a.RecommendationID); err != nil {
-				return err
-			}
-			a.RecommendationID, a.RecommendationName = "", ""
-		}
-		return nil
-	})
+	_, err = s.store.ConfirmApplication(s.act(c, ac))
 	switch domain.ErrorCode(err) {
 	case "":
-		return s.redirectFlash(c, "/apply/"+ac.exam.ID, "ok", "确认成功。请下载报名推荐表，签署盖章后扫描上传。")
+		return s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Flow(), "ok", "确认成功。请下载报名推荐表，签署盖章后扫描上传。")
 	case domain.EINVALID:
 		p, perr := s.confirmProps(c, ac)
 		if perr != nil {

@@ -57,20 +57,16 @@ func fxPositions() []domain.Position {
 func installExam(t testing.TB, store *kv.Store) *domain.Exam {
 	t.Helper()
 	e := fxExam()
-	if err := store.Update(func(tx *kv.Tx) error {
-		if err := tx.PutExam(e); err != nil {
-			return err
-		}
-		for _, p := range fxPositions() {
-			if err := tx.PutPosition(&p); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	storeExam(t, store, e, fxPositions())
+	return e
+}
+
+// storeExam saves exam and its positions as fixed data (no audit entry).
+func storeExam(t testing.TB, store *kv.Store, e *domain.Exam, positions []domain.Position) {
+	t.Helper()
+	if err := store.SeedExam(e, positions); err != nil {
 		t.Fatal(err)
 	}
-	return e
 }
 
 var candSeq int

@@ -4,8 +4,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
-	"examreg/kv"
 	"examreg/views"
+	"strconv"
 )
 
 // showExams is 选择考试: the published exams with their registration windows.
@@ -57,7 +57,7 @@ func (s *Server) showApplyIndex(c *fiber.Ctx) error {
 		return s.showJourney(c)
 	}
 	if len(apps) == 1 {
-		return c.Redirect("/apply/"+apps[0].ExamID, fiber.StatusSeeOther)
+		return c.Redirect(views.ApplyPaths(apps[0].ExamID).Flow(), fiber.StatusSeeOther)
 	}
 	var p views.ApplyListProps
 	for _, a := range apps {
@@ -81,20 +81,20 @@ func (s *Server) showFlow(c *fiber.Ctx) error {
 
 // stepHref is where each step of the 报考流程 page leads.
 func stepHref(examID, key string) string {
-	base := "/apply/" + examID
+	p := views.ApplyPaths(examID)
 	switch key {
 	case domain.StepPhoto:
 		return "/photo"
 	case domain.StepPledge:
-		return base + "/pledge"
+		return p.Pledge()
 	case domain.StepInfo:
-		return base + "/form"
+		return p.Form()
 	case domain.StepPosition:
-		return base + "/position"
+		return p.Position()
 	case domain.StepConfirm:
-		return base + "/confirm"
+		return p.Confirm()
 	case domain.StepUpload, domain.StepConfirmMaterials:
-		return base + "/materials"
+		return p.Materials()
 	case domain.StepReview:
 		return "/status"
 	case domain.StepPayment:
@@ -140,68 +140,43 @@ func (s *Server) levelPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string
 	return s.page(c, status, "选择报考层级", "exams", views.ApplyLevelPage(p), nil)
 }
 
-// chooseLevel creates the application (one per candidate per exam, by the
-// store's unique index) or changes its level before a position is chosen.
+// chooseLevel creates the application (kv.Store.StartApplication) or
+// changes its level before a position is chosen (kv.Store.ChangeLevel).
 func (s *Server) chooseLevel(c *fiber.Ctx) error {
 	ac, err := s.loadPosted(c)
 	if err != nil {
 		return err
 	}
 	code := formValue(c, "level")
-	now := s.now()
-	if err := domain.CheckLevelChoice(ac.app, ac.exam, code, now); err != nil {
-		status := statusOf(domain.ErrorCode(err))
-		return s.levelPage(c, status, ac, domain.ErrorMessage(err))
+	if err := domain.CheckLevelChoice(ac.app, ac.exam, code, s.now()); err != nil {
+		return s.levelPage(c, statusOf(domain.ErrorCode(err)), ac, domain.ErrorMessage(err))
 	}
-	next := "/apply/" + ac.exam.ID + "/pledge"
+	next := views.ApplyPaths(ac.exam.ID).Pledge()
 	if ac.app == nil {
-		app := &domain.Application{
-			ID: kv.NewID(now), ExamID: ac.exam.ID, CandidateID: ac.acct.ID, LevelCode: code,
-			State: domain.StateStarted, Version: 1, CreatedAt: now, UpdatedAt: now,
-			History: []domain.HistoryEntry{{At: now, ActorID: ac.acct.ID, Role: domain.RoleCandidate, To: domain.StateStarted, Note: "选择报考层级"}},
+		_, cerr := s.store.StartApplication(ac.acct.ID, ac.exam.ID, code, s.now())
+		switch domain.ErrorCode(cerr) {
+		case "":
+			return s.redirect(c, next)
+		case domain.ECONFLICT:
+		default:
+			return cerr
 		}
-		if cerr := s.store.CreateApplication(app); cerr != nil {
-			if domain.ErrorCode(cerr) != domain.ECONFLICT {
-				return cerr
-			}
-			// A double-clicked 提交 or a second tab: the application exists.
-			if ac, err = s.loadApply(c); err != nil {
-				return err
-			}
-			if ac.app == nil {
-				return cerr
-			}
-			return s.actionRefused(c, ac, cerr)
-		}
-		return s.redirect(c, next)
-	}
-	if _, err := s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.CheckLevelChoice(a, ac.exam, code, now); err != nil {
+		// A double-clicked 提交 or a second tab: the application exists.
+		if ac, err = s.loadApply(c); err != nil {
 			return err
 		}
-		a.LevelCode, a.Version, a.UpdatedAt = code, a.Version+1, now
-		return nil
-	}); err != nil {
+		if ac.app == nil {
+			return cerr
+		}
+		return s.actionRefused(c, ac, cerr)
+	}
+	if _, err := s.store.ChangeLevel(s.act(c, ac), code); err != nil {
 		return s.actionRefused(c, ac, err)
 	}
 	if ac.app.State != domain.StateStarted {
-		next = "/apply/" + ac.exam.ID
+		next = views.ApplyPaths(ac.exam.ID).Flow()
 	}
 	return s.redirectFlash(c, next, "ok", "报考层级已保存。")
-}
-
-// defaultPledge is shown when the exam defines no 承诺书 of its own;
-// accepting it records version 0.
-var defaultPledge = domain.Pledge{Version: 0, Text: `本人已认真阅读本次公开遴选公告及相关政策规定，清楚并理解其内容。
-本人承诺：所填报的个人信息和提交的材料真实、准确、完整，符合所报职位的资格条件；不弄虚作假，不伪造、使用假证明和假材料。
-本人承诺遵守考试纪律，诚信参加考试；如有违反，自愿接受取消考试资格、取消遴选资格等处理，并承担相应责任。
-本人知晓：报名信息确认后不能修改；资格审查贯穿遴选全过程，任何环节发现不符合条件的，取消遴选资格。`}
-
-func pledgeOf(exam *domain.Exam) domain.Pledge {
-	if p := exam.CurrentPledge(); p.Text != "" {
-		return p
-	}
-	return defaultPledge
 }
 
 // showPledge is the 报考承诺书 page.
@@ -218,7 +193,7 @@ func (s *Server) pledgePage(c *fiber.Ctx, status int, ac *applyCtx, errMsg strin
 	if err != nil {
 		return err
 	}
-	p := views.ApplyPledgeProps{Hidden: h, ExamID: ac.exam.ID, ExamName: ac.exam.Name, Pledge: pledgeOf(ac.exam), Error: errMsg}
+	p := views.ApplyPledgeProps{Hidden: h, ExamID: ac.exam.ID, ExamName: ac.exam.Name, Pledge: domain.PledgeOf(ac.exam), Error: errMsg}
 	if ac.app.State != domain.StateStarted {
 		p.AcceptedAt = domain.FormatTime(ac.app.PledgeAt)
 		if p.AcceptedAt == "" {
@@ -230,16 +205,19 @@ func (s *Server) pledgePage(c *fiber.Ctx, status int, ac *applyCtx, errMsg strin
 			}
 		}
 	}
-	switch {
-	case ac.acct.PhotoID == "":
-		p.Disabled = "请先上传照片，再阅读并接受报考承诺书。"
-	default:
+	// Once accepted, the page only shows the text (and whether the window is open).
+	switch err := domain.CheckPledge(ac.app, ac.exam, ac.acct, s.now()); domain.ErrorCode(err) {
+	case domain.ECONFLICT:
 		p.Disabled = s.regClosed(ac.exam)
+	case "":
+	default:
+		p.Disabled = domain.ErrorMessage(err)
 	}
 	return s.page(c, status, "报考承诺书", "apply", views.ApplyPledgePage(p), nil)
 }
 
-// acceptPledge records 接受: which text version, when, from which IP.
+// acceptPledge is 接受: kv.Store.AcceptPledge records which text version,
+// when, from which IP.
 func (s *Server) acceptPledge(c *fiber.Ctx) error {
 	ac, ok, err := s.postedApplication(c)
 	if !ok {
@@ -248,19 +226,16 @@ func (s *Server) acceptPledge(c *fiber.Ctx) error {
 	if ac.acct.PhotoID == "" {
 		return s.redirectFlash(c, "/photo", "info", "请先上传照片。")
 	}
-	pledge := pledgeOf(ac.exam)
-	if formValue(c, "pledge_version") != itoa(pledge.Version) {
-		return s.pledgePage(c, fiber.StatusConflict, ac, "报考承诺书已更新，请阅读新版本后再接受。")
+	version, verr := strconv.Atoi(formValue(c, "pledge_version"))
+	if verr != nil {
+		version = -1
 	}
-	now, ip := s.now(), s.clientIP(c)
-	if _, err := s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, ac.exam, domain.ActionAcceptPledge, ac.acct.ID, domain.RoleCandidate, now, "接受报考承诺书（版本 "+itoa(pledge.Version)+"）"); err != nil {
-			return err
-		}
-		a.PledgeVersion, a.PledgeAt, a.PledgeIP = pledge.Version, now, ip
-		return nil
-	}); err != nil {
-		return s.actionRefused(c, ac, err)
+	_, err = s.store.AcceptPledge(s.act(c, ac), version, s.clientIP(c))
+	switch {
+	case err == nil:
+		return s.redirect(c, views.ApplyPaths(ac.exam.ID).Form())
+	case domain.ErrorFields(err)["pledge_version"] != "":
+		return s.pledgePage(c, fiber.StatusConflict, ac, domain.ErrorMessage(err))
 	}
-	return s.redirect(c, "/apply/"+ac.exam.ID+"/form")
+	return s.actionRefused(c, ac, err)
 }

@@ -4,12 +4,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
-	"examreg/kv"
 	"examreg/views"
 )
 
@@ -20,9 +18,13 @@ func (s *Server) showForm(c *fiber.Ctx) error {
 		return err
 	}
 	if ac.app.State == domain.StateStarted {
-		return s.redirectFlash(c, "/apply/"+ac.exam.ID+"/pledge", "info", "请先阅读并接受报考承诺书。")
+		return s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Pledge(), "info", "请先阅读并接受报考承诺书。")
 	}
-	p, err := s.formProps(c, ac, ac.app.Form)
+	form := ac.app.Form
+	if form.Phone == "" && ac.app.State.Editable() {
+		form.Phone = ac.acct.Phone // the registration's number, until the candidate saves another
+	}
+	p, err := s.formProps(c, ac, form)
 	if err != nil {
 		return err
 	}
@@ -54,35 +56,19 @@ func (s *Server) formProps(c *fiber.Ctx, ac *applyCtx, f domain.ApplicationForm)
 	return p, nil
 }
 
-// formFields are the scalar fields of the form, by their posted names.
-func formFields(f *domain.ApplicationForm) map[string]*string {
-	return map[string]*string{
-		"ethnicity": &f.Ethnicity, "native_place": &f.NativePlace, "birth_place": &f.BirthPlace,
-		"political": &f.Political, "party_join_date": &f.PartyJoinDate, "health": &f.Health,
-		"work_start_date": &f.WorkStartDate, "civil_servant_date": &f.CivilServantDate,
-		"employer": &f.Employer, "rank": &f.Rank, "rank_date": &f.RankDate,
-		"ft_education": &f.FullTimeEducation, "ft_degree": &f.FullTimeDegree, "ft_school": &f.FullTimeSchool,
-		"ft_major": &f.FullTimeMajor, "ft_grad_date": &f.FullTimeGradDate,
-		"pt_education": &f.PartTimeEducation, "pt_degree": &f.PartTimeDegree, "pt_school": &f.PartTimeSchool,
-		"pt_major": &f.PartTimeMajor, "appraisals": &f.Appraisals, "phone": &f.Phone, "address": &f.Address,
-		"resume": &f.Resume, "rewards": &f.Rewards,
-	}
-}
-
-// parseForm reads the posted 填报信息. raw keeps values that did not parse
-// (shown back as typed); fe gets their messages.
+// parseForm reads the posted 填报信息, field by field of domain.FormFields.
+// raw keeps values that did not parse (shown back as typed); fe gets
+// their messages.
 func parseForm(c *fiber.Ctx) (f domain.ApplicationForm, raw map[string]string, fe domain.FieldErrors) {
 	raw, fe = map[string]string{}, domain.FieldErrors{}
-	for name, ptr := range formFields(&f) {
-		*ptr = formValue(c, name)
-	}
-	if v := formValue(c, "grassroots_years"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			raw["grassroots_years"] = v
-			fe.Add("grassroots_years", "基层工作经历年限请填写整数年，没有填 0")
-		} else {
-			f.GrassrootsYears = n
+	for _, d := range domain.FormFields {
+		if d.Kind == domain.KindFamily {
+			continue
+		}
+		v := formValue(c, d.Name)
+		if msg := f.SetValue(d.Name, v); msg != "" {
+			raw[d.Name] = v
+			fe.Add(d.Name, msg)
 		}
 	}
 	n, _ := strconv.Atoi(formValue(c, "family_n"))
@@ -96,15 +82,6 @@ func parseForm(c *fiber.Ctx) (f domain.ApplicationForm, raw map[string]string, f
 		})
 	}
 	return f, raw, fe
-}
-
-// birthDate is the candidate's birth date from the account (derived from the ID).
-func birthDate(acct *domain.Account) time.Time {
-	t, err := time.ParseInLocation("2006-01-02", acct.BirthDate, domain.Shanghai)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }
 
 // saveForm saves 填报信息 as a draft: the whole form (plain post), or one
@@ -126,46 +103,41 @@ func (s *Server) saveForm(c *fiber.Ctx) error {
 	}
 	section := formValue(c, "section")
 	hxSection := isHX(c) && section != ""
-	// sections are the parts of the form this post saves.
-	var sections []string
-	switch {
-	case !hxSection:
-		section = ""
-		sections = domain.EditableSections(ac.app)
-		if len(sections) == 0 {
-			return s.actionRefused(c, ac, domain.Errorf(domain.ECONFLICT, "审核员未要求修改填报信息，该部分不能修改。"))
-		}
-	default:
-		if _, ok := domain.Section(section); !ok {
-			return domain.Errorf(domain.EINVALID, "未知的表单部分。")
-		}
-		if err := domain.CheckPartChange(ac.app, section); err != nil {
-			return s.actionRefused(c, ac, err)
-		}
-		sections = []string{section}
+	// sections are the parts of the form this post saves: one with htmx
+	// (保存本部分), else all the candidate may change.
+	sections := []string{section}
+	if !hxSection {
+		section, sections = "", domain.EditableSections(ac.app)
 	}
-
-	now := s.now()
-	// Merge what was posted into the stored form, section by section.
-	form := ac.app.Form
-	for _, id := range sections {
-		form.MergeSection(id, posted)
+	if err := domain.CheckFormSave(ac.app, ac.exam, sections, s.now()); err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			return err
+		}
+		return s.actionRefused(c, ac, err)
 	}
-	form.Normalize()
 	fe := domain.FieldErrors{}
-	for _, id := range sections {
-		for k, v := range form.ValidateSection(id, birthDate(ac.acct), now, false) {
-			fe.Add(k, v)
-		}
-	}
 	for k, v := range parseErrs {
 		// A field of a section this post does not save is ignored.
 		if slices.Contains(sections, domain.SectionOfField(k)) {
 			fe.Add(k, v)
 		}
 	}
+	var app *domain.Application
+	if len(fe) == 0 {
+		app, err = s.store.SaveForm(s.act(c, ac), sections, posted)
+		if err != nil && domain.ErrorCode(err) != domain.EINVALID {
+			return s.actionRefused(c, ac, err)
+		}
+		fe = domain.ErrorFields(err)
+	} else {
+		// Show the other fields' messages too: the same rule, on a copy.
+		trial := *ac.app
+		for k, v := range domain.ErrorFields(domain.SaveForm(&trial, ac.exam, domain.BirthOf(ac.acct), sections, posted, s.now())) {
+			fe.Add(k, v)
+		}
+	}
 	if len(fe) > 0 {
-		p, err := s.formProps(c, ac, form)
+		p, err := s.formProps(c, ac, domain.MergeSections(ac.app.Form, posted, sections))
 		if err != nil {
 			return err
 		}
@@ -175,25 +147,6 @@ func (s *Server) saveForm(c *fiber.Ctx) error {
 			return s.write(c, invalidStatus, views.ApplyFormSection(p, sec))
 		}
 		return s.page(c, invalidStatus, "填报信息", "apply", views.ApplyFormPage(p), nil)
-	}
-
-	app, err := s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, ac.exam, domain.ActionSaveInfo, ac.acct.ID, domain.RoleCandidate, now, ""); err != nil {
-			return err
-		}
-		// A save is not a state change: keep the version bump and the
-		// time, drop the history line Transition wrote for it.
-		a.History = a.History[:len(a.History)-1]
-		for _, id := range sections {
-			if err := domain.CheckPartChange(a, id); err != nil {
-				return err
-			}
-			a.Form.MergeSection(id, form)
-		}
-		return nil
-	})
-	if err != nil {
-		return s.actionRefused(c, ac, err)
 	}
 	if hxSection {
 		ac.app = app
@@ -205,7 +158,7 @@ func (s *Server) saveForm(c *fiber.Ctx) error {
 		sec, _ := domain.Section(section)
 		return s.write(c, fiber.StatusOK, templJoin(views.ApplyFormSection(p, sec), views.ApplyVersionOOB(app.Version)))
 	}
-	return s.redirectFlash(c, "/apply/"+ac.exam.ID, "ok", "保存成功。")
+	return s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Flow(), "ok", "保存成功。")
 }
 
 // familyOp adds or removes a row of 家庭主要成员 without saving: htmx gets

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
-	"examreg/kv"
 	"examreg/views"
 	"examreg/views/pdfdoc"
 )
@@ -68,8 +67,9 @@ func readUpload(c *fiber.Ctx, field string, max int) (data []byte, name string, 
 	return data, strings.Clone(filepath.Base(fh.Filename)), nil
 }
 
-// uploadMaterials stores the scanned 推荐表 (replacing an earlier one) after
-// checking it by content: a real, unencrypted PDF of at least 2 pages.
+// uploadMaterials stores the scanned 推荐表 (kv.Store.UploadRecommendation,
+// replacing an earlier one) after checking it by content: a real,
+// unencrypted PDF of at least 2 pages.
 func (s *Server) uploadMaterials(c *fiber.Ctx) error {
 	ac, ok, err := s.postedApplication(c)
 	if !ok {
@@ -90,27 +90,11 @@ func (s *Server) uploadMaterials(c *fiber.Ctx) error {
 	if !strings.HasSuffix(strings.ToLower(name), ".pdf") {
 		name = "报名推荐表.pdf"
 	}
-	now := s.now()
-	_, err = s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, ac.exam, domain.ActionUploadMaterials, ac.acct.ID, domain.RoleCandidate, now, "上传报名推荐表"); err != nil {
-			return err
-		}
-		if a.RecommendationID != "" {
-			if err := tx.DeleteBlob(a.RecommendationID); err != nil {
-				return err
-			}
-		}
-		id := kv.NewID(now)
-		if err := tx.PutBlob(kv.BlobMeta{ID: id, Name: name, ContentType: "application/pdf", OwnerID: a.CandidateID, CreatedAt: now}, data); err != nil {
-			return err
-		}
-		a.RecommendationID, a.RecommendationName = id, name
-		return nil
-	})
+	_, err = s.store.UploadRecommendation(s.act(c, ac), name, data)
 	if err != nil {
 		return s.actionRefused(c, ac, err)
 	}
-	return s.redirectFlash(c, "/apply/"+ac.exam.ID+"/materials", "ok", "报名推荐表上传成功。请核对后点击“材料确认”。")
+	return s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Materials(), "ok", "报名推荐表上传成功。请核对后点击“材料确认”。")
 }
 
 // confirmMaterials is 材料确认: the application goes to 待审核.
@@ -119,10 +103,7 @@ func (s *Server) confirmMaterials(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	now := s.now()
-	if _, err := s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		return domain.Transition(a, ac.exam, domain.ActionConfirmMaterials, ac.acct.ID, domain.RoleCandidate, now, "")
-	}); err != nil {
+	if _, err := s.store.ConfirmMaterials(s.act(c, ac)); err != nil {
 		return s.actionRefused(c, ac, err)
 	}
 	return s.redirectFlash(c, "/status", "ok", "材料确认成功，请等待资格审核。")
@@ -141,6 +122,8 @@ func (s *Server) showRecommendation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p.FullID = ac.acct.LoginName
+	noStore(c) // the full ID number
 	return s.page(c, fiber.StatusOK, "报名推荐表", "apply", views.ApplyRecommendationPage(p), nil)
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
-	"examreg/kv"
 	"examreg/views"
 )
 
@@ -40,9 +39,7 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 	p := views.ApplyPositionProps{
 		Hidden: h, ExamID: exam.ID, ExamName: exam.Name, LevelName: ac.levelName(), Current: a.PositionCode,
 	}
-	if _, err := domain.CheckTransition(a, exam, domain.ActionSelectPosition, domain.RoleCandidate, s.now()); err != nil {
-		p.Disabled = domain.ErrorMessage(err)
-	} else if err := domain.CheckPartChange(a, domain.PartPosition); err != nil {
+	if err := domain.CheckPositionStep(a, exam, s.now()); err != nil {
 		p.Disabled = domain.ErrorMessage(err)
 	}
 	p.Returned = returnedNotice(a)
@@ -101,16 +98,14 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 	return p, nil
 }
 
-// saveChosenPosition is 保存 on 选择职位 (and 改报 after 审核不通过): the hard
-// requirements the data can decide are checked in the transaction; the
-// rest must be acknowledged and go to the reviewer.
+// saveChosenPosition is 保存 on 选择职位 (and 改报 after 审核不通过):
+// kv.Store.ChoosePosition.
 func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
 	ac, ok, err := s.postedApplication(c)
 	if !ok {
 		return err
 	}
 	code, ack := formValue(c, "code"), formValue(c, "ack") == "1"
-	now := s.now()
 	refuse := func(err error) error {
 		p, perr := s.positionProps(c, ac, code)
 		if perr != nil {
@@ -121,53 +116,10 @@ func (s *Server) saveChosenPosition(c *fiber.Ctx) error {
 		p.Error = domain.ErrorMessage(err)
 		return s.page(c, statusOf(domain.ErrorCode(err)), "选择职位", "apply", views.ApplyPositionPage(p), nil)
 	}
-	_, err = s.updateApp(ac, formVersion(c), func(tx *kv.Tx, a *domain.Application) error {
-		if _, err := domain.CheckTransition(a, ac.exam, domain.ActionSelectPosition, domain.RoleCandidate, now); err != nil {
-			return err
-		}
-		if err := domain.CheckPartChange(a, domain.PartPosition); err != nil {
-			return err
-		}
-		if err := domain.CheckPositionChoice(a, code); err != nil {
-			return err
-		}
-		pos, err := tx.Position(a.ExamID, code)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.FieldError("position_code", "职位 "+code+" 不存在。")
-		}
-		if err != nil {
-			return err
-		}
-		if err := domain.CheckPositionLevel(a, pos); err != nil {
-			return err
-		}
-		hard, soft := domain.CheckEligibility(pos, ac.acct, &a.Form, ac.exam)
-		if len(hard) > 0 {
-			return domain.FieldError("position_code", "不符合职位要求："+strings.Join(hard, "；"))
-		}
-		if len(soft) > 0 && !ack {
-			return domain.FieldError("ack", "请确认您符合上述条件")
-		}
-		if code != a.PositionCode && a.RecommendationID != "" {
-			// The 推荐表 names the position: a new one needs a new form.
-			if err := tx.DeleteBlob(a.RecommendationID); err != nil {
-				return err
-			}
-			a.RecommendationID, a.RecommendationName = "", ""
-		}
-		note := "选择职位 " + code
-		if a.State == domain.StateRejected {
-			note = "改报职位 " + code
-		}
-		if err := domain.Transition(a, ac.exam, domain.ActionSelectPosition, ac.acct.ID, domain.RoleCandidate, now, note); err != nil {
-			return err
-		}
-		a.PositionCode, a.AcknowledgedTerms = code, len(soft) > 0
-		return nil
-	})
+	_, err = s.store.ChoosePosition(s.act(c, ac), code, ack)
 	switch domain.ErrorCode(err) {
 	case "":
-		return s.redirectFlash(c, "/apply/"+ac.exam.ID, "ok", "职位保存成功。")
+		return s.redirectFlash(c, views.ApplyPaths(ac.exam.ID).Flow(), "ok", "职位保存成功。")
 	case domain.EINVALID:
 		return refuse(err)
 	}

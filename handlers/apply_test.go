@@ -128,239 +128,275 @@ func TestApplyJourney(t *testing.T) {
 	installExam(t, ts.store)
 	c := ts.client()
 	id := newCandidate(t, c)
-
-	// 选择考试 lists the published exam with its window.
-	r := c.Get("/exams")
-	wantStatus(t, r, 200, "选择考试")
-	if !strings.Contains(r.Body, "湖北省2023年度市州级以上机关公开遴选公务员") || !strings.Contains(r.Body, "2023-03-01 09:00 至 2023-03-20 09:00") {
-		t.Fatalf("exam or window missing:\n%s", r)
-	}
-
-	// 承诺书 before the photo: refused, sent to the photo page.
-	levelStep(t, c, fxLevel)
-	r = c.Get(base + "/pledge")
-	if !strings.Contains(r.TestID("disabled-reason"), "请先上传照片") {
-		t.Errorf("pledge before photo: want the photo reason, got %q", r.TestID("disabled-reason"))
-	}
-	wantRedirect(t, c.PostForm(base+"/pledge", hiddenOf(t, r, base+"/pledge")), "/photo", "pledge without photo")
-
-	savePhotoStep(t, c)
-	acct, _ := ts.store.AccountByLogin(id)
-	if acct.PhotoID == "" {
-		t.Fatal("photo not saved")
-	}
-	r = c.Get("/photo/current.jpg")
-	wantStatus(t, r, 200, "current photo")
-	if cfg, err := jpeg.DecodeConfig(strings.NewReader(r.Body)); err != nil || cfg.Width != 295 || cfg.Height != 413 || len(r.Body) > 30*1024 {
-		t.Fatalf("stored photo: %v %+v %d bytes", err, cfg, len(r.Body))
-	}
-	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("photo Cache-Control %q", cc)
-	}
-
-	pledgeStep(t, c)
-	a := appOf(t, ts, id)
-	if a.State != domain.StateInfoSaved || a.PledgeVersion != 3 || a.PledgeAt.IsZero() || a.PledgeIP == "" {
-		t.Fatalf("pledge not recorded: %+v", a)
-	}
-
-	// 填报信息: an htmx section save answers with the section and the new version.
-	r = c.Get(base + "/form")
-	if r.TestID("form-sex") != "女" && r.TestID("form-sex") != "男" || r.TestID("form-birth") != "1988-05-12" {
-		t.Errorf("sex/birth from the ID: %q %q", r.TestID("form-sex"), r.TestID("form-birth"))
-	}
-	h := hiddenOf(t, r, base+"/form")
-	r = c.HXPostForm(base+"/form", merge(h, url.Values{"section": {"basic"}, "ethnicity": {"汉族"}, "political": {"群众"}, "party_join_date": {"2009-06"}}))
-	wantStatus(t, r, 422, "party date without party membership")
-	if !strings.Contains(r.FieldError("party_join_date"), "中共党员") {
-		t.Errorf("party date message: %q", r.FieldError("party_join_date"))
-	}
-	r = c.HXPostForm(base+"/form", merge(h, url.Values{"section": {"basic"}, "ethnicity": {"汉族"}, "native_place": {"湖北武汉"}}))
-	wantStatus(t, r, 200, "section save")
-	if r.TestID("saved-basic") == "" || !strings.Contains(r.Body, `hx-swap-oob="true"`) {
-		t.Fatalf("section save answer:\n%s", r)
-	}
-	if a := appOf(t, ts, id); a.Form.NativePlace != "湖北武汉" || a.Version != h2i(h.Get("version"))+1 {
-		t.Fatalf("section not saved: %+v", a.Form)
-	}
-	// The old version is now stale: a plain save from the old page is refused.
-	r = c.PostForm(base+"/form", merge(h, validForm()))
-	wantStatus(t, r, 409, "stale form")
-	if !strings.Contains(r.Body, "已过期") || r.Doc().Find(`[data-testid="flow"]`).Length() != 1 {
-		t.Errorf("stale form: want the message on a fresh 报考流程 page:\n%s", r)
-	}
-	// Dates out of order: message at the field, nothing written.
-	bad := merge(validForm(), url.Values{"civil_servant_date": {"2009-01"}})
-	r = formStep(t, c, bad)
-	wantStatus(t, r, 422, "dates out of order")
-	if !strings.Contains(r.FieldError("civil_servant_date"), "不能早于参加工作时间") {
-		t.Errorf("civil servant date message %q", r.FieldError("civil_servant_date"))
-	}
-	// Family rows: add (no JS) returns the form with one more row, unsaved.
-	r = formStep(t, c, merge(validForm(), url.Values{"family_op": {"add"}}))
-	wantStatus(t, r, 200, "add row")
-	if r.Doc().Find(`[data-testid^="family-row-"]`).Length() != 2 {
-		t.Errorf("add row: want 2 rows")
-	}
-	r = c.HXPostForm(base+"/form", merge(hiddenOf(t, r, base+"/form"), validForm(), url.Values{"family_n": {"2"}, "family_op": {"del:0"}}))
-	if r.Doc().Find(`[data-testid^="family-row-"]`).Length() != 1 || r.Doc().Find(`#sec-family`).Length() != 1 {
-		t.Errorf("htmx delete row: want the family section with 1 row:\n%s", r)
-	}
-	wantRedirect(t, formStep(t, c, validForm()), base, "保存")
-
-	// 报考流程: 选择职位 is the current step.
-	r = c.Get(base)
-	if st, _ := r.Doc().Find(`[data-testid="step-position"]`).Attr("data-status"); st != "current" {
-		t.Errorf("position step %q, want current:\n%s", st, r)
-	}
-
-	// 选择职位: restricted to the level; hard requirement refused with the reason.
-	r = c.Get(base + "/position")
-	if r.Doc().Find(`[data-testid="position-2001"]`).Length() != 0 || r.Doc().Find(`[data-testid="position-1001"]`).Length() != 1 {
-		t.Errorf("position list not restricted to the level")
-	}
-	r = c.HXGet(base + "/position?q=" + url.QueryEscape("财政") + "&level=sx")
-	wantStatus(t, r, 200, "htmx search")
-	if r.Doc().Find(`[data-testid="position-results"]`).Length() != 1 || r.Doc().Find(`[data-testid="position-1003"]`).Length() != 1 ||
-		r.Doc().Find(`[data-testid="position-1001"]`).Length() != 0 || r.Doc().Find(`[data-testid="position-2001"]`).Length() != 0 ||
-		r.Doc().Find("header").Length() != 0 {
-		t.Errorf("htmx search: want only the results of the level:\n%s", r)
-	}
-	r = positionStep(t, c, "1002", false)
-	wantStatus(t, r, 422, "研究生 position")
-	if !strings.Contains(r.Body, "学历要求为研究生") {
-		t.Errorf("hard requirement reason missing:\n%s", r)
-	}
-	r = c.Get(base + "/position?code=1001")
-	r = c.PostForm(base+"/position", merge(hiddenOf(t, r, base+"/position"), url.Values{"code": {"2001"}, "ack": {"1"}}))
-	wantStatus(t, r, 422, "other level")
-	if !strings.Contains(r.Body, "不属于您选择的报考层级") {
-		t.Errorf("other level: reason missing")
-	}
-	r = positionStep(t, c, "1001", false)
-	wantStatus(t, r, 422, "soft requirement not acknowledged")
-	if r.FieldError("ack") == "" {
-		t.Errorf("no ack message")
-	}
-	wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
-
-	// 报名信息确认: a double click changes state once.
-	first, second := confirmStep(t, c)
-	wantRedirect(t, first, base, "确认")
-	wantStatus(t, second, 409, "second 确认")
-	a = appOf(t, ts, id)
-	if a.State != domain.StateConfirmed || a.PhotoID != acct.PhotoID || countTo(a, domain.StateConfirmed) != 1 {
-		t.Fatalf("after confirm: %s, photo %q, history %+v", a.State, a.PhotoID, a.History)
-	}
-	// Nothing changes after confirmation: form, position, photo.
-	wantStatus(t, formStep(t, c, validForm()), 409, "form after confirm")
-	r = c.Get(base + "/position")
-	if r.TestID("disabled-reason") == "" {
-		t.Errorf("position page after confirm not disabled")
-	}
-	r = c.Get("/photo")
-	if r.TestID("photo-locked") == "" {
-		t.Errorf("photo page not locked after confirm")
-	}
-	r = c.PostFile("/photo", url.Values{"for_account": {a.CandidateID}}, "photo", "x.jpg", samplePhoto(t, 600, 840))
-	wantStatus(t, r, 409, "photo upload after confirm")
-
-	// 报名推荐表: generated from the data, as a page and a PDF.
-	r = c.Get(base + "/recommendation")
-	wantStatus(t, r, 200, "recommendation page")
-	r = c.Get(base + "/recommendation.pdf")
-	wantStatus(t, r, 200, "recommendation pdf")
-	if !strings.HasPrefix(r.Body, "%PDF-") {
-		t.Fatalf("not a PDF")
-	}
-	if n, err := domain.CheckRecommendationPDF([]byte(r.Body)); err != nil || n < 2 {
-		t.Errorf("generated PDF: %d pages, %v", n, err)
-	}
-
-	// Bad uploads: each refused with its reason, nothing stored.
-	for _, tc := range []struct {
-		name, file string
-		data       []byte
-		want       string
-	}{
-		{"jpeg renamed", "scan.pdf", samplePhoto(t, 600, 840), domain.MsgPDFNotPDF},
-		{"one page", "scan.pdf", samplePDF(t, 1, false), "至少 2 页"},
-		{"encrypted", "scan.pdf", samplePDF(t, 2, true), domain.MsgPDFEncrypted},
-		{"truncated", "scan.pdf", samplePDF(t, 2, false)[:600], domain.MsgPDFCorrupt},
-		{"empty", "scan.pdf", nil, domain.MsgPDFEmpty},
-	} {
-		r := uploadStep(t, c, tc.file, tc.data)
-		if r.Status != 422 || !strings.Contains(r.FieldError("recommendation"), tc.want) {
-			t.Errorf("%s: status %d, message %q, want 422 %q", tc.name, r.Status, r.FieldError("recommendation"), tc.want)
+	var (
+		r             *response
+		a             *domain.Application
+		acct          *domain.Account
+		first, second *response
+	)
+	// step runs one part of the journey; the next parts build on it, so a
+	// failed part ends the journey.
+	step := func(name string, f func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, f) {
+			t.FailNow()
 		}
 	}
-	if a := appOf(t, ts, id); a.RecommendationID != "" || a.State != domain.StateConfirmed {
-		t.Fatalf("bad upload stored something: %+v", a)
-	}
-	// 材料确认 before an upload is refused.
-	r = c.Get(base + "/materials")
-	if _, ok := r.Doc().Find(`[data-testid="materials-confirm"]`).Attr("disabled"); !ok {
-		t.Errorf("材料确认 enabled before upload")
-	}
-	wantRedirect(t, uploadStep(t, c, "推荐表.pdf", samplePDF(t, 2, false)), base+"/materials", "upload")
-	old := appOf(t, ts, id).RecommendationID
-	wantRedirect(t, uploadStep(t, c, "推荐表2.pdf", samplePDF(t, 3, false)), base+"/materials", "replace")
-	a = appOf(t, ts, id)
-	if a.RecommendationID == old || a.RecommendationName != "推荐表2.pdf" {
-		t.Fatalf("replace: %+v", a)
-	}
-	if _, _, err := ts.store.Blob(old); domain.ErrorCode(err) != domain.ENOTFOUND {
-		t.Errorf("replaced PDF still stored: %v", err)
-	}
-	r = c.Get(base + "/materials.pdf")
-	if r.Status != 200 || !strings.HasPrefix(r.Body, "%PDF-") {
-		t.Fatalf("download own PDF: %d", r.Status)
-	}
 
-	// Not visible to reviewers before 材料确认.
-	if list, _ := ts.store.ApplicationsOfPosition(fxExamID, "1001", domain.StateSubmitted); len(list) != 0 {
-		t.Fatalf("visible as 待审核 before 材料确认")
-	}
-	first, second = confirmMaterialsStep(t, c)
-	wantRedirect(t, first, "/status", "材料确认")
-	wantStatus(t, second, 409, "second 材料确认")
-	a = appOf(t, ts, id)
-	if a.State != domain.StateSubmitted || countTo(a, domain.StateSubmitted) != 1 {
-		t.Fatalf("after 材料确认: %s", a.State)
-	}
-	if list, _ := ts.store.ApplicationsOfPosition(fxExamID, "1001", domain.StateSubmitted); len(list) != 1 {
-		t.Fatalf("reviewers do not see it")
-	}
-	if got := ts.store.PositionCounts(fxExamID, "1001"); got.Submitted != 1 {
-		t.Errorf("counts %+v", got)
-	}
-	r = c.Get(base + "/materials")
-	if r.Doc().Find(`form[action="`+base+`/materials"]`).Length() != 0 {
-		t.Errorf("upload form still shown after 材料确认")
-	}
-	r = c.PostFile(base+"/materials", hiddenOf(t, r, base+"/materials/confirm"), "recommendation", "x.pdf", samplePDF(t, 2, false))
-	wantStatus(t, r, 409, "upload after 材料确认")
+	step("选择考试", func(t *testing.T) {
+		// 选择考试 lists the published exam with its window.
+		r = c.Get("/exams")
+		wantStatus(t, r, 200, "选择考试")
+		if !strings.Contains(r.Body, "湖北省2023年度市州级以上机关公开遴选公务员") || !strings.Contains(r.Body, "2023-03-01 09:00 至 2023-03-20 09:00") {
+			t.Fatalf("exam or window missing:\n%s", r)
+		}
+	})
 
-	// 查看报考状态: polls while waiting.
-	r = c.Get("/status")
-	if r.TestID("status-state") != "待审核" {
-		t.Errorf("status %q", r.TestID("status-state"))
-	}
-	r = c.HXGet("/status/" + fxExamID)
-	wantStatus(t, r, 200, "status fragment")
-	if trig, _ := r.Doc().Find(`[data-testid="status-item"]`).Attr("hx-trigger"); trig != "every 10s" {
-		t.Errorf("waiting fragment does not poll: %q", trig)
-	}
-	if n := r.Doc().Find(`[hx-swap-oob]`).Length(); n != 0 {
-		t.Errorf("waiting fragment replaces the flash (材料确认成功 is still true): %d out-of-band elements", n)
-	}
+	step("照片与承诺书", func(t *testing.T) {
+		// 承诺书 before the photo: refused, sent to the photo page.
+		levelStep(t, c, fxLevel)
+		r = c.Get(base + "/pledge")
+		if !strings.Contains(r.TestID("disabled-reason"), "请先上传照片") {
+			t.Errorf("pledge before photo: want the photo reason, got %q", r.TestID("disabled-reason"))
+		}
+		wantRedirect(t, c.PostForm(base+"/pledge", hiddenOf(t, r, base+"/pledge")), "/photo", "pledge without photo")
 
-	// Another person cannot read this candidate's files.
-	other := ts.client()
-	newCandidate(t, other)
-	if r := other.Get(base + "/materials.pdf"); r.Status != 404 {
-		t.Errorf("other candidate's PDF: status %d", r.Status)
-	}
+		savePhotoStep(t, c)
+		acct, _ = ts.store.AccountByLogin(id)
+		if acct.PhotoID == "" {
+			t.Fatal("photo not saved")
+		}
+		r = c.Get("/photo/current.jpg")
+		wantStatus(t, r, 200, "current photo")
+		if cfg, err := jpeg.DecodeConfig(strings.NewReader(r.Body)); err != nil || cfg.Width != 295 || cfg.Height != 413 || len(r.Body) > 30*1024 {
+			t.Fatalf("stored photo: %v %+v %d bytes", err, cfg, len(r.Body))
+		}
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("photo Cache-Control %q", cc)
+		}
+
+		pledgeStep(t, c)
+		a = appOf(t, ts, id)
+		if a.State != domain.StateInfoSaved || a.PledgeVersion != 3 || a.PledgeAt.IsZero() || a.PledgeIP == "" {
+			t.Fatalf("pledge not recorded: %+v", a)
+		}
+	})
+
+	step("填报信息", func(t *testing.T) {
+		// 填报信息: an htmx section save answers with the section and the new version.
+		r = c.Get(base + "/form")
+		if r.TestID("form-sex") != "女" && r.TestID("form-sex") != "男" || r.TestID("form-birth") != "1988-05-12" {
+			t.Errorf("sex/birth from the ID: %q %q", r.TestID("form-sex"), r.TestID("form-birth"))
+		}
+		h := hiddenOf(t, r, base+"/form")
+		r = c.HXPostForm(base+"/form", merge(h, url.Values{"section": {"basic"}, "ethnicity": {"汉族"}, "political": {"群众"}, "party_join_date": {"2009-06"}}))
+		wantStatus(t, r, 422, "party date without party membership")
+		if !strings.Contains(r.FieldError("party_join_date"), "中共党员") {
+			t.Errorf("party date message: %q", r.FieldError("party_join_date"))
+		}
+		r = c.HXPostForm(base+"/form", merge(h, url.Values{"section": {"basic"}, "ethnicity": {"汉族"}, "native_place": {"湖北武汉"}}))
+		wantStatus(t, r, 200, "section save")
+		if r.TestID("saved-basic") == "" || !strings.Contains(r.Body, `hx-swap-oob="true"`) {
+			t.Fatalf("section save answer:\n%s", r)
+		}
+		if a := appOf(t, ts, id); a.Form.NativePlace != "湖北武汉" || a.Version != h2i(h.Get("version"))+1 {
+			t.Fatalf("section not saved: %+v", a.Form)
+		}
+		// The old version is now stale: a plain save from the old page is refused.
+		r = c.PostForm(base+"/form", merge(h, validForm()))
+		wantStatus(t, r, 409, "stale form")
+		if !strings.Contains(r.Body, "已过期") || r.Doc().Find(`[data-testid="flow"]`).Length() != 1 {
+			t.Errorf("stale form: want the message on a fresh 报考流程 page:\n%s", r)
+		}
+		// Dates out of order: message at the field, nothing written.
+		bad := merge(validForm(), url.Values{"civil_servant_date": {"2009-01"}})
+		r = formStep(t, c, bad)
+		wantStatus(t, r, 422, "dates out of order")
+		if !strings.Contains(r.FieldError("civil_servant_date"), "不能早于参加工作时间") {
+			t.Errorf("civil servant date message %q", r.FieldError("civil_servant_date"))
+		}
+		// Family rows: add (no JS) returns the form with one more row, unsaved.
+		r = formStep(t, c, merge(validForm(), url.Values{"family_op": {"add"}}))
+		wantStatus(t, r, 200, "add row")
+		if r.Doc().Find(`[data-testid^="family-row-"]`).Length() != 2 {
+			t.Errorf("add row: want 2 rows")
+		}
+		r = c.HXPostForm(base+"/form", merge(hiddenOf(t, r, base+"/form"), validForm(), url.Values{"family_n": {"2"}, "family_op": {"del:0"}}))
+		if r.Doc().Find(`[data-testid^="family-row-"]`).Length() != 1 || r.Doc().Find(`#sec-family`).Length() != 1 {
+			t.Errorf("htmx delete row: want the family section with 1 row:\n%s", r)
+		}
+		wantRedirect(t, formStep(t, c, validForm()), base, "保存")
+	})
+
+	step("报考流程", func(t *testing.T) {
+		// 报考流程: 选择职位 is the current step.
+		r = c.Get(base)
+		if st, _ := r.Doc().Find(`[data-testid="step-position"]`).Attr("data-status"); st != "current" {
+			t.Errorf("position step %q, want current:\n%s", st, r)
+		}
+	})
+
+	step("选择职位", func(t *testing.T) {
+		// 选择职位: restricted to the level; hard requirement refused with the reason.
+		r = c.Get(base + "/position")
+		if r.Doc().Find(`[data-testid="position-2001"]`).Length() != 0 || r.Doc().Find(`[data-testid="position-1001"]`).Length() != 1 {
+			t.Errorf("position list not restricted to the level")
+		}
+		r = c.HXGet(base + "/position?q=" + url.QueryEscape("财政") + "&level=sx")
+		wantStatus(t, r, 200, "htmx search")
+		if r.Doc().Find(`[data-testid="position-results"]`).Length() != 1 || r.Doc().Find(`[data-testid="position-1003"]`).Length() != 1 ||
+			r.Doc().Find(`[data-testid="position-1001"]`).Length() != 0 || r.Doc().Find(`[data-testid="position-2001"]`).Length() != 0 ||
+			r.Doc().Find("header").Length() != 0 {
+			t.Errorf("htmx search: want only the results of the level:\n%s", r)
+		}
+		r = positionStep(t, c, "1002", false)
+		wantStatus(t, r, 422, "研究生 position")
+		if !strings.Contains(r.Body, "学历要求为研究生") {
+			t.Errorf("hard requirement reason missing:\n%s", r)
+		}
+		r = c.Get(base + "/position?code=1001")
+		r = c.PostForm(base+"/position", merge(hiddenOf(t, r, base+"/position"), url.Values{"code": {"2001"}, "ack": {"1"}}))
+		wantStatus(t, r, 422, "other level")
+		if !strings.Contains(r.Body, "不属于您选择的报考层级") {
+			t.Errorf("other level: reason missing")
+		}
+		r = positionStep(t, c, "1001", false)
+		wantStatus(t, r, 422, "soft requirement not acknowledged")
+		if r.FieldError("ack") == "" {
+			t.Errorf("no ack message")
+		}
+		wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
+	})
+
+	step("报名信息确认", func(t *testing.T) {
+		// 报名信息确认: a double click changes state once.
+		first, second = confirmStep(t, c)
+		wantRedirect(t, first, base, "确认")
+		wantStatus(t, second, 409, "second 确认")
+		a = appOf(t, ts, id)
+		if a.State != domain.StateConfirmed || a.PhotoID != acct.PhotoID || countTo(a, domain.StateConfirmed) != 1 {
+			t.Fatalf("after confirm: %s, photo %q, history %+v", a.State, a.PhotoID, a.History)
+		}
+		// Nothing changes after confirmation: form, position, photo.
+		wantStatus(t, formStep(t, c, validForm()), 409, "form after confirm")
+		r = c.Get(base + "/position")
+		if r.TestID("disabled-reason") == "" {
+			t.Errorf("position page after confirm not disabled")
+		}
+		r = c.Get("/photo")
+		if r.TestID("photo-locked") == "" {
+			t.Errorf("photo page not locked after confirm")
+		}
+		r = c.PostFile("/photo", url.Values{"for_account": {a.CandidateID}}, "photo", "x.jpg", samplePhoto(t, 600, 840))
+		wantStatus(t, r, 409, "photo upload after confirm")
+	})
+
+	step("报名推荐表", func(t *testing.T) {
+		// 报名推荐表: generated from the data, as a page and a PDF.
+		r = c.Get(base + "/recommendation")
+		wantStatus(t, r, 200, "recommendation page")
+		r = c.Get(base + "/recommendation.pdf")
+		wantStatus(t, r, 200, "recommendation pdf")
+		if !strings.HasPrefix(r.Body, "%PDF-") {
+			t.Fatalf("not a PDF")
+		}
+		if n, err := domain.CheckRecommendationPDF([]byte(r.Body)); err != nil || n < 2 {
+			t.Errorf("generated PDF: %d pages, %v", n, err)
+		}
+	})
+
+	step("材料上传", func(t *testing.T) {
+		// Bad uploads: each refused with its reason, nothing stored.
+		for _, tc := range []struct {
+			name, file string
+			data       []byte
+			want       string
+		}{
+			{"jpeg renamed", "scan.pdf", samplePhoto(t, 600, 840), domain.MsgPDFNotPDF},
+			{"one page", "scan.pdf", samplePDF(t, 1, false), "至少 2 页"},
+			{"encrypted", "scan.pdf", samplePDF(t, 2, true), domain.MsgPDFEncrypted},
+			{"truncated", "scan.pdf", samplePDF(t, 2, false)[:600], domain.MsgPDFCorrupt},
+			{"empty", "scan.pdf", nil, domain.MsgPDFEmpty},
+		} {
+			r := uploadStep(t, c, tc.file, tc.data)
+			if r.Status != 422 || !strings.Contains(r.FieldError("recommendation"), tc.want) {
+				t.Errorf("%s: status %d, message %q, want 422 %q", tc.name, r.Status, r.FieldError("recommendation"), tc.want)
+			}
+		}
+		if a := appOf(t, ts, id); a.RecommendationID != "" || a.State != domain.StateConfirmed {
+			t.Fatalf("bad upload stored something: %+v", a)
+		}
+		// 材料确认 before an upload is refused.
+		r = c.Get(base + "/materials")
+		if _, ok := r.Doc().Find(`[data-testid="materials-confirm"]`).Attr("disabled"); !ok {
+			t.Errorf("材料确认 enabled before upload")
+		}
+		wantRedirect(t, uploadStep(t, c, "推荐表.pdf", samplePDF(t, 2, false)), base+"/materials", "upload")
+		old := appOf(t, ts, id).RecommendationID
+		wantRedirect(t, uploadStep(t, c, "推荐表2.pdf", samplePDF(t, 3, false)), base+"/materials", "replace")
+		a = appOf(t, ts, id)
+		if a.RecommendationID == old || a.RecommendationName != "推荐表2.pdf" {
+			t.Fatalf("replace: %+v", a)
+		}
+		if _, _, err := ts.store.Blob(old); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("replaced PDF still stored: %v", err)
+		}
+		r = c.Get(base + "/materials.pdf")
+		if r.Status != 200 || !strings.HasPrefix(r.Body, "%PDF-") {
+			t.Fatalf("download own PDF: %d", r.Status)
+		}
+	})
+
+	step("材料确认", func(t *testing.T) {
+		// Not visible to reviewers before 材料确认.
+		if list, _ := ts.store.ApplicationsOfPosition(fxExamID, "1001", domain.StateSubmitted); len(list) != 0 {
+			t.Fatalf("visible as 待审核 before 材料确认")
+		}
+		first, second = confirmMaterialsStep(t, c)
+		wantRedirect(t, first, "/status", "材料确认")
+		wantStatus(t, second, 409, "second 材料确认")
+		a = appOf(t, ts, id)
+		if a.State != domain.StateSubmitted || countTo(a, domain.StateSubmitted) != 1 {
+			t.Fatalf("after 材料确认: %s", a.State)
+		}
+		if list, _ := ts.store.ApplicationsOfPosition(fxExamID, "1001", domain.StateSubmitted); len(list) != 1 {
+			t.Fatalf("reviewers do not see it")
+		}
+		if got := ts.store.PositionCounts(fxExamID, "1001"); got.Submitted != 1 {
+			t.Errorf("counts %+v", got)
+		}
+		r = c.Get(base + "/materials")
+		if r.Doc().Find(`form[action="`+base+`/materials"]`).Length() != 0 {
+			t.Errorf("upload form still shown after 材料确认")
+		}
+		r = c.PostFile(base+"/materials", hiddenOf(t, r, base+"/materials/confirm"), "recommendation", "x.pdf", samplePDF(t, 2, false))
+		wantStatus(t, r, 409, "upload after 材料确认")
+	})
+
+	step("查看报考状态", func(t *testing.T) {
+		// 查看报考状态: polls while waiting.
+		r = c.Get("/status")
+		if r.TestID("status-state") != "待审核" {
+			t.Errorf("status %q", r.TestID("status-state"))
+		}
+		r = c.HXGet("/status/" + fxExamID)
+		wantStatus(t, r, 200, "status fragment")
+		if trig, _ := r.Doc().Find(`[data-testid="status-item"]`).Attr("hx-trigger"); trig != "every 10s" {
+			t.Errorf("waiting fragment does not poll: %q", trig)
+		}
+		if n := r.Doc().Find(`[hx-swap-oob]`).Length(); n != 0 {
+			t.Errorf("waiting fragment replaces the flash (材料确认成功 is still true): %d out-of-band elements", n)
+		}
+	})
+
+	step("他人不能查看", func(t *testing.T) {
+		// Another person cannot read this candidate's files.
+		other := ts.client()
+		newCandidate(t, other)
+		if r := other.Get(base + "/materials.pdf"); r.Status != 404 {
+			t.Errorf("other candidate's PDF: status %d", r.Status)
+		}
+	})
 }
 
 func h2i(s string) int {

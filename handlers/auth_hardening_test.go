@@ -238,10 +238,7 @@ func (s *countingStorage) keys() []string {
 
 func kvKeys(t *testing.T, store *kv.Store) int {
 	t.Helper()
-	n := 0
-	err := store.View(func(tx *kv.Tx) error {
-		return tx.Scan("", kv.ScanOptions{KeysOnly: true}, func(string, []byte) error { n++; return nil })
-	})
+	n, err := store.KeyCount("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 //	go test ./handlers -run '^$' -bench 'SearchHandler|StatsHandler' -benchtime 300x -benchmem
 //	go test ./handlers -run '^$' -bench Import10000 -benchtime 5x -benchmem
 //
-// On the 2-core machine of FACTS.md (noisy, shared; Badger's compactions
+// On a shared 2-core development machine (noisy; Badger's compactions
 // after the bulk load sometimes overlap the first sub-benchmark):
 //
 //	search, full page          1.1–1.7 ms  (one outlier run 8.8 ms)   target < 10 ms

@@ -133,21 +133,8 @@ func robustServer(t *testing.T) (ts *testServer, noticeID, blobID, spare string)
 	for _, w := range []*domain.Window{&closed.Registration, &closed.Review, &closed.Payment} {
 		w.Start, w.End = w.Start.AddDate(-1, 0, 0), w.End.AddDate(-1, 0, 0)
 	}
-	if err := ts.store.Update(func(tx *kv.Tx) error {
-		for _, e := range []*domain.Exam{draft, closed} {
-			if err := tx.PutExam(e); err != nil {
-				return err
-			}
-			for _, p := range fxPositions() {
-				p.ExamID = e.ID
-				if err := tx.PutPosition(&p); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	for _, e := range []*domain.Exam{draft, closed} {
+		storeExam(t, ts.store, e, fxPositions())
 	}
 	now := ts.clock.Now()
 	noticeID, blobID = kv.NewID(now), kv.NewID(now)
@@ -277,9 +264,8 @@ func robustFields() []string {
 	} {
 		set[k] = true
 	}
-	var f domain.ApplicationForm
-	for k := range formFields(&f) {
-		set[k] = true
+	for _, d := range domain.FormFields {
+		set[d.Name] = true
 	}
 	for _, p := range domain.PositionFields {
 		set[p.Key] = true

@@ -51,11 +51,11 @@ func (s *Server) uploadGate(kind domain.UploadKind, max int) fiber.Handler {
 func (s *Server) checkUpload(c *fiber.Ctx, kind domain.UploadKind) error {
 	acct, now := account(c), s.now()
 	switch kind {
-	case domain.UploadRecommendation:
+	case domain.UploadKindRecommendation:
 		if err := s.store.CheckRecommendationUpload(acct.ID, c.Params("exam"), now); err != nil {
 			return err
 		}
-	case domain.UploadPhoto:
+	case domain.UploadKindPhoto:
 		if err := s.store.CheckPhotoUpload(acct.ID); err != nil {
 			return err
 		}
@@ -95,12 +95,12 @@ func (s *Server) refuseUpload(c *fiber.Ctx, kind domain.UploadKind, max int, err
 func (s *Server) uploadRefused(c *fiber.Ctx, kind domain.UploadKind, err error) error {
 	switch domain.ErrorCode(err) {
 	case domain.ECONFLICT, domain.EFORBIDDEN:
-		if kind == domain.UploadRecommendation {
+		if kind == domain.UploadKindRecommendation {
 			if ac, lerr := s.loadApply(c); lerr == nil && ac.app != nil {
 				return s.actionRefused(c, ac, err)
 			}
 		}
-		if kind == domain.UploadPhoto {
+		if kind == domain.UploadKindPhoto {
 			return s.photoPage(c, statusOf(domain.ErrorCode(err)), nil, domain.ErrorMessage(err))
 		}
 	}

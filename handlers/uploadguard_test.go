@@ -94,11 +94,11 @@ func TestUploadQuota(t *testing.T) {
 		t.Error("a refused upload changed the application or stored a file")
 	}
 	// Another kind has its own quota.
-	if _, err := ts.store.TakeUpload(before.CandidateID, domain.UploadPhoto, ts.cfg.UploadQuota, ts.clock.Now()); err != nil {
+	if _, err := ts.store.TakeUpload(before.CandidateID, domain.UploadKindPhoto, ts.cfg.UploadQuota, ts.clock.Now()); err != nil {
 		t.Errorf("the 推荐表 quota blocked a photo upload: %v", err)
 	}
 	// The count lives in the store, not in this server's memory.
-	if _, err := ts.store.TakeUpload(before.CandidateID, domain.UploadRecommendation, ts.cfg.UploadQuota, ts.clock.Now()); domain.ErrorCode(err) != domain.ERATELIMIT {
+	if _, err := ts.store.TakeUpload(before.CandidateID, domain.UploadKindRecommendation, ts.cfg.UploadQuota, ts.clock.Now()); domain.ErrorCode(err) != domain.ERATELIMIT {
 		t.Errorf("stored quota: %v, want ERATELIMIT", err)
 	}
 	// Once the first upload is an hour old, one more is allowed.

@@ -9,15 +9,17 @@ import (
 // CreateApplication stores a new application; one per candidate per exam,
 // enforced by a unique index in the same transaction (ECONFLICT otherwise).
 func (s *Store) CreateApplication(a *domain.Application) error {
-	return s.Update(func(tx *Tx) error {
-		if err := tx.ClaimUnique(UniqueCandidateExam, a.CandidateID+"/"+a.ExamID, a.ID, "您已报名该考试，每位考生每场考试只能报名一次。"); err != nil {
-			return err
-		}
-		if err := tx.PutRaw(appByCandKey(a.CandidateID, a.ID), nil); err != nil {
-			return err
-		}
-		return tx.writeApplication(nil, a)
-	})
+	return s.Update(func(tx *Tx) error { return tx.createApplication(a) })
+}
+
+func (tx *Tx) createApplication(a *domain.Application) error {
+	if err := tx.ClaimUnique(UniqueCandidateExam, a.CandidateID+"/"+a.ExamID, a.ID, "您已报名该考试，每位考生每场考试只能报名一次。"); err != nil {
+		return err
+	}
+	if err := tx.PutRaw(appByCandKey(a.CandidateID, a.ID), nil); err != nil {
+		return err
+	}
+	return tx.writeApplication(nil, a)
 }
 
 // writeApplication stores a and keeps its indexes and the public counts in

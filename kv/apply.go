@@ -7,12 +7,6 @@ import (
 	"examreg/domain"
 )
 
-// prefixPhotoPending holds one normalised photo per account between upload
-// and 保存图片 (see keys.go).
-const prefixPhotoPending = "v1/photo_pending/"
-
-func photoPendingKey(accountID string) string { return prefixPhotoPending + accountID }
-
 // PendingPhoto is a normalised photo the candidate has seen but not saved.
 type PendingPhoto struct {
 	Data []byte           `json:"data"` // JPEG, 295×413, ≤ 30 KB

@@ -50,3 +50,9 @@ func (s *Store) AuditLog(limit int) (list []AuditEntry, err error) {
 	})
 	return list, err
 }
+
+// AppendAudit records an entry in its own transaction, for work that
+// wrote its own changes (a counts rebuild).
+func (s *Store) AppendAudit(e AuditEntry) error {
+	return s.Update(func(tx *Tx) error { return tx.AppendAudit(e) })
+}

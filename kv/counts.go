@@ -57,19 +57,6 @@ func addCounts(a, b domain.PositionCounts, sign int) domain.PositionCounts {
 	}
 }
 
-// contribution is what one application in state st adds to its position's counts.
-func contribution(st domain.State) domain.PositionCounts {
-	switch st {
-	case domain.StateSubmitted:
-		return domain.PositionCounts{Submitted: 1}
-	case domain.StateApproved:
-		return domain.PositionCounts{Approved: 1}
-	case domain.StatePaid, domain.StateTicketIssued, domain.StateScored:
-		return domain.PositionCounts{Approved: 1, Paid: 1}
-	}
-	return domain.PositionCounts{}
-}
-
 func (s *Store) loadCounts() error {
 	s.counts = &countCache{byExam: map[string]map[string]domain.PositionCounts{}, version: map[string]uint64{}, snap: map[string]countSnapshot{}}
 	return s.View(func(tx *Tx) error {
@@ -102,7 +89,7 @@ func shardOf(appID string) int {
 // adjustCounts moves one application's contribution from (oldCode, oldState)
 // to (newCode, newState) inside the transaction that changes its state.
 func (tx *Tx) adjustCounts(examID, appID, oldCode string, oldState domain.State, newCode string, newState domain.State) error {
-	before, after := contribution(oldState), contribution(newState)
+	before, after := domain.CountsOf(oldState), domain.CountsOf(newState)
 	if oldCode == newCode && before == after {
 		return nil
 	}
@@ -131,17 +118,6 @@ func (tx *Tx) addCountShard(examID, code string, shard int, d domain.PositionCou
 	delta := addCounts(domain.PositionCounts{}, d, sign)
 	tx.afterCommit(func(s *Store) { s.counts.add(examID, code, delta) })
 	return nil
-}
-
-// Counts returns the counts of every position of an exam that has any.
-func (s *Store) Counts(examID string) map[string]domain.PositionCounts {
-	s.counts.mu.RLock()
-	defer s.counts.mu.RUnlock()
-	out := make(map[string]domain.PositionCounts, len(s.counts.byExam[examID]))
-	for k, v := range s.counts.byExam[examID] {
-		out[k] = v
-	}
-	return out
 }
 
 // CountsView returns the counts of an exam's positions as a map shared with
@@ -233,7 +209,7 @@ func (s *Store) RebuildCounts(examID string) ([]CountDrift, error) {
 				return err
 			}
 			if a.ExamID == examID && a.PositionCode != "" {
-				actual[a.PositionCode] = addCounts(actual[a.PositionCode], contribution(a.State), 1)
+				actual[a.PositionCode] = addCounts(actual[a.PositionCode], domain.CountsOf(a.State), 1)
 			}
 			return nil
 		}); err != nil {

@@ -7,9 +7,6 @@ import (
 	"examreg/domain"
 )
 
-// UniqueExamCode keeps exam codes unique.
-const UniqueExamCode = "exam_code"
-
 // PutExam creates or replaces an exam.
 func (tx *Tx) PutExam(e *domain.Exam) error { return tx.Put(examKey(e.ID), e) }
 
@@ -77,16 +74,8 @@ func (s *Store) SaveExam(e *domain.Exam, audit AuditEntry) error {
 			return domain.FieldError("code", domain.ErrorMessage(err))
 		}
 		if old != nil {
-			for _, l := range old.Levels {
-				if _, still := e.Level(l.Code); still {
-					continue
-				}
-				for _, p := range s.PositionList(e.ID) {
-					if p.LevelCode == l.Code {
-						return &domain.Error{Code: domain.ECONFLICT, Message: "层级「" + l.Name + "」下还有职位，不能删除。",
-							Fields: domain.FieldErrors{"levels": "层级「" + l.Name + "」（" + l.Code + "）下还有职位（如 " + p.Code + "），请先删除或移动这些职位。"}}
-					}
-				}
+			if err := domain.CheckLevelsRemoved(old, e, s.PositionList(e.ID)); err != nil {
+				return err
 			}
 		}
 		audit.Target = e.ID
@@ -95,5 +84,24 @@ func (s *Store) SaveExam(e *domain.Exam, audit AuditEntry) error {
 			return err
 		}
 		return tx.PutExam(e)
+	})
+}
+
+// SeedExam writes an exam and its positions in one transaction without an
+// audit entry: fixed data set up outside any person's action (fixtures of
+// tests, a seed). Staff edits go through SaveExam and ImportPositions.
+func (s *Store) SeedExam(e *domain.Exam, positions []domain.Position) error {
+	return s.Update(func(tx *Tx) error {
+		if err := tx.PutExam(e); err != nil {
+			return err
+		}
+		for i := range positions {
+			p := positions[i]
+			p.ExamID = e.ID
+			if err := tx.PutPosition(&p); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

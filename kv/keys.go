@@ -16,7 +16,7 @@ import (
 //	v1/uniq/<index>/<value>                     owner id of a unique value (raw)
 //	    index "login"                           LoginName (身份证号 or user name) -> accountID
 //	v1/sess/<accountID>                         id of the account's one live session (raw)
-//	v1/seq/<name>                               uint64 counter (JSON)
+//	v1/seq/<name>                               a counter or a one-time marker (JSON)
 //	v1/blob/<blobID>/meta                       BlobMeta (JSON)
 //	v1/blob/<blobID>/data                       file bytes (raw; large ones live in the value log)
 //	v1/role/<role>/<accountID>                  empty; lists accounts by role (admin pages)
@@ -25,7 +25,7 @@ import (
 //	v1/pos/<examID>/<positionCode>              domain.Position
 //	v1/app/<applicationID>                      domain.Application
 //	    unique "app_cand_exam": <candidateID>/<examID> -> applicationID (one application per candidate per exam)
-//	v1/photo_pending/<accountID>                kv.PendingPhoto (JSON): a normalised photo shown before 保存图片 (apply.go)
+//	v1/photo_pending/<accountID>                kv.PendingPhoto (JSON): a normalised photo shown before 保存图片
 //	v1/idx/app_by_pos/<examID>/<code>/<appID>   raw state; applications of a position (reviewers, rebuild, delete guard)
 //	v1/idx/app_by_cand/<candidateID>/<appID>    empty; a candidate's applications
 //	v1/cnt/<examID>/<code>/<shard 00-15>        domain.PositionCounts; one of 16 shards per position, so
@@ -70,6 +70,10 @@ const (
 	prefixOnce     = "v1/once/"
 	siteKey        = "v1/site"
 	prefixUpload   = "v1/upload_quota/"
+	prefixNotice   = "v1/notice/"
+	// prefixPhotoPending holds one normalised photo per account between
+	// upload and 保存图片.
+	prefixPhotoPending = "v1/photo_pending/"
 
 	prefixAcctName    = "v1/idx/acct_name/"
 	prefixAcctPhone   = "v1/idx/acct_phone/"
@@ -87,6 +91,7 @@ const (
 const (
 	UniqueLogin         = "login"
 	UniqueCandidateExam = "app_cand_exam"
+	UniqueExamCode      = "exam_code" // exam codes
 	UniqueEvent         = "event"
 )
 
@@ -100,7 +105,6 @@ func roleKey(role, accountID string) string     { return prefixRole + role + "/"
 func auditKey(id string) string                 { return prefixAudit + id }
 func examKey(id string) string                  { return prefixExam + id }
 func positionKey(examID, code string) string    { return prefixPos + examID + "/" + code }
-func positionPrefix(examID string) string       { return prefixPos + examID + "/" }
 func appKey(id string) string                   { return prefixApp + id }
 func appByPosPrefix(examID, code string) string { return prefixAppPos + examID + "/" + code + "/" }
 func appByPosKey(examID, code, appID string) string {
@@ -108,6 +112,8 @@ func appByPosKey(examID, code, appID string) string {
 }
 func appByCandPrefix(candID string) string     { return prefixAppCand + candID + "/" }
 func appByCandKey(candID, appID string) string { return appByCandPrefix(candID) + appID }
+func noticeKey(id string) string               { return prefixNotice + id }
+func photoPendingKey(accountID string) string  { return prefixPhotoPending + accountID }
 func countPrefix(examID string) string         { return prefixCount + examID + "/" }
 func countKey(examID, code string, shard int) string {
 	return countPrefix(examID) + code + "/" + twoDigits(shard)

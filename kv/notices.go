@@ -6,12 +6,6 @@ import (
 	"examreg/domain"
 )
 
-// Notice keys (see keys.go): v1/notice/<noticeID> holds a domain.Notice;
-// its attachments are blobs (v1/blob/...).
-const prefixNotice = "v1/notice/"
-
-func noticeKey(id string) string { return prefixNotice + id }
-
 // NewAttachment is a file to store with a notice.
 type NewAttachment struct {
 	Meta BlobMeta
@@ -67,8 +61,8 @@ func (s *Store) SaveNotice(n *domain.Notice, files []NewAttachment, audit AuditE
 				BlobID: f.Meta.ID, Name: f.Meta.Name, ContentType: f.Meta.ContentType, Size: len(f.Data),
 			})
 		}
-		if len(out.Attachments) > domain.MaxNoticeAttachments {
-			return domain.FieldError("file", "每条公告最多 10 个附件。")
+		if err := domain.CheckNoticeAttachments(len(out.Attachments)); err != nil {
+			return err
 		}
 		audit.Target = n.ID
 		old, err := tx.Notice(n.ID)

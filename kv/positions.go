@@ -163,29 +163,6 @@ func (s *Store) PositionCount(examID string) int {
 	return len(s.positions.byExam[examID])
 }
 
-// PutPositions writes many positions (an Excel import) in transactions of
-// at most batch records, because one Badger transaction holds about 1 MiB.
-// Callers validate every row first, so a data error writes nothing; the
-// write is an upsert by 职位代码, so after an I/O failure part-way the
-// same import can simply be run again.
-func (s *Store) PutPositions(list []domain.Position) error {
-	const batch = 500
-	for start := 0; start < len(list); start += batch {
-		end := min(start+batch, len(list))
-		if err := s.Update(func(tx *Tx) error {
-			for i := start; i < end; i++ {
-				if err := tx.PutPosition(&list[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // SavePosition creates (create true) or updates a position of an exam with
 // its audit entry, in one transaction. Creating an existing 职位代码 is
 // ECONFLICT on field "code"; updating a missing one is ENOTFOUND; moving a

@@ -65,7 +65,7 @@ type Store struct {
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
-// machine (2 cores, a few hundred MB for the store): see ../shared/FACTS.md.
+// machine (2 cores, a few hundred MB for the store).
 func Open(o Options) (*Store, error) {
 	logger := o.Logger
 	if logger == nil {
@@ -323,6 +323,15 @@ func (tx *Tx) Exists(key string) (bool, error) {
 	return err == nil, err
 }
 
+// KeyCount counts the keys under prefix ("" for all): what a request
+// stored, for tests that bound it and for an operator's check of a copy.
+func (s *Store) KeyCount(prefix string) (n int, err error) {
+	err = s.View(func(tx *Tx) error {
+		return tx.Scan(prefix, ScanOptions{KeysOnly: true}, func(string, []byte) error { n++; return nil })
+	})
+	return n, err
+}
+
 // PutRaw stores b at key.
 func (tx *Tx) PutRaw(key string, b []byte) error {
 	return tx.txn.Set([]byte(key), b)
@@ -442,19 +451,6 @@ func (tx *Tx) ReleaseUnique(index, value, owner string) error {
 		return nil
 	}
 	return tx.Delete(key)
-}
-
-// NextSeq increments and returns the named sequence inside the transaction.
-// It is a single hot key: use it for rare events (seat numbers, exam codes),
-// not for every request.
-func (tx *Tx) NextSeq(name string) (uint64, error) {
-	key := seqKey(name)
-	var n uint64
-	if err := tx.Get(key, &n); err != nil && !errors.Is(err, ErrNotFound) {
-		return 0, err
-	}
-	n++
-	return n, tx.Put(key, n)
 }
 
 // NewID returns a new record id: 12 hex digits of milliseconds then 8 random

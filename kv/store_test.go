@@ -46,8 +46,8 @@ func TestGetPutDelete(t *testing.T) {
 		if err := tx.Get("v1/test/missing", &r); !errors.Is(err, ErrNotFound) {
 			t.Errorf("missing key: %v, want ErrNotFound", err)
 		}
-		if ok, err := tx.Exists("v1/test/x"); !ok || err != nil {
-			t.Errorf("Exists = %v, %v", ok, err)
+		if _, err := tx.GetRaw("v1/test/x"); err != nil {
+			t.Errorf("GetRaw of a present key: %v", err)
 		}
 		return nil
 	})
@@ -62,7 +62,7 @@ func TestGetPutDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = s.View(func(tx *Tx) error {
-		if ok, _ := tx.Exists("v1/test/x"); ok {
+		if _, err := tx.GetRaw("v1/test/x"); !errors.Is(err, ErrNotFound) {
 			t.Error("deleted key still there")
 		}
 		return nil
@@ -85,7 +85,7 @@ func TestUpdateErrorWritesNothing(t *testing.T) {
 		t.Fatalf("Update returned %v, want the function's error", err)
 	}
 	_ = s.View(func(tx *Tx) error {
-		if ok, _ := tx.Exists("v1/test/a"); ok {
+		if _, err := tx.GetRaw("v1/test/a"); !errors.Is(err, ErrNotFound) {
 			t.Error("a failed transaction wrote its key")
 		}
 		if _, err := tx.LookupUnique("test", "v"); !errors.Is(err, ErrNotFound) {
@@ -133,29 +133,6 @@ func TestUpdateRetriesConflicts(t *testing.T) {
 	}
 	if n != workers*each {
 		t.Fatalf("counter = %d, want %d: increments were lost", n, workers*each)
-	}
-}
-
-func TestNextSeqConcurrent(t *testing.T) {
-	s := openAt(t, t.TempDir())
-	const n = 20
-	got := make([]uint64, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.Update(func(tx *Tx) (err error) { got[i], err = tx.NextSeq("seat"); return err }); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	slices.Sort(got)
-	for i, v := range got {
-		if v != uint64(i+1) {
-			t.Fatalf("sequence values %v, want 1..%d each once", got, n)
-		}
 	}
 }
 

@@ -1,19 +1,33 @@
 package views
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
 	"examreg/domain"
+	"examreg/views/pdfdoc"
 )
 
 // ApplyHidden is what every application form carries besides the CSRF
 // token: the account it was rendered for and the application version, so
 // a form from another login or a stale tab is refused.
 type ApplyHidden struct {
-	CSRF    string
 	Account string
 	Version int
+}
+
+type csrfKey struct{}
+
+// WithCSRF returns ctx carrying the request's CSRF token: form components
+// read it from there instead of every props struct copying it.
+func WithCSRF(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, csrfKey{}, token)
+}
+
+func csrfOf(ctx context.Context) string {
+	tok, _ := ctx.Value(csrfKey{}).(string)
+	return tok
 }
 
 // ApplyExamItem is one exam on the 选择考试 page.
@@ -113,130 +127,89 @@ func (p ApplyFormProps) FamilyRows() []domain.FamilyMember {
 	return p.Form.Family
 }
 
-// value returns the form value of a field by its JSON name.
-func (p ApplyFormProps) value(name string) string {
-	if v, ok := p.Raw[name]; ok {
+// value returns the form value of a field by its name: as typed when it
+// did not parse, else as stored. A number nobody entered yet (0 in an
+// untouched section) shows empty rather than a made-up 0.
+func (p ApplyFormProps) value(d domain.FormField) string {
+	if v, ok := p.Raw[d.Name]; ok {
 		return v
 	}
-	f := &p.Form
-	switch name {
-	case "ethnicity":
-		return f.Ethnicity
-	case "native_place":
-		return f.NativePlace
-	case "birth_place":
-		return f.BirthPlace
-	case "political":
-		return f.Political
-	case "party_join_date":
-		return f.PartyJoinDate
-	case "health":
-		return f.Health
-	case "work_start_date":
-		return f.WorkStartDate
-	case "civil_servant_date":
-		return f.CivilServantDate
-	case "employer":
-		return f.Employer
-	case "rank":
-		return f.Rank
-	case "rank_date":
-		return f.RankDate
-	case "grassroots_years":
-		if f.GrassrootsYears == 0 && f.WorkStartDate == "" {
-			return ""
+	v := p.Form.Value(d.Name)
+	if d.Kind == domain.KindNumber && v == "0" && !p.sectionTouched(d) {
+		return ""
+	}
+	return v
+}
+
+// sectionTouched reports whether any other field of d's section has a value.
+func (p ApplyFormProps) sectionTouched(d domain.FormField) bool {
+	sec, _ := domain.Section(d.Section)
+	for _, name := range sec.Fields {
+		if name != d.Name && p.Form.Value(name) != "" {
+			return true
 		}
-		return strconv.Itoa(f.GrassrootsYears)
-	case "ft_education":
-		return f.FullTimeEducation
-	case "ft_degree":
-		return f.FullTimeDegree
-	case "ft_school":
-		return f.FullTimeSchool
-	case "ft_major":
-		return f.FullTimeMajor
-	case "ft_grad_date":
-		return f.FullTimeGradDate
-	case "pt_education":
-		return f.PartTimeEducation
-	case "pt_degree":
-		return f.PartTimeDegree
-	case "pt_school":
-		return f.PartTimeSchool
-	case "pt_major":
-		return f.PartTimeMajor
-	case "appraisals":
-		return f.Appraisals
-	case "phone":
-		return f.Phone
-	case "address":
-		return f.Address
-	case "resume":
-		return f.Resume
-	case "rewards":
-		return f.Rewards
+	}
+	return false
+}
+
+// inputType is the HTML input type of a field kind.
+func inputType(k domain.FieldKind) string {
+	switch k {
+	case domain.KindNumber:
+		return "number"
+	case domain.KindPhone:
+		return "tel"
 	}
 	return ""
 }
 
-// formFieldSpec describes how one 填报信息 field is rendered.
-type formFieldSpec struct {
-	Label    string
-	Kind     string // input, select, textarea
-	Type     string
-	Options  []string
-	Help     string
-	Required bool
-	Max      int
-	Rows     int
-}
-
-var formFieldSpecs = map[string]formFieldSpec{
-	"ethnicity":          {Label: "民族", Kind: "select", Options: domain.Ethnicities, Required: true},
-	"native_place":       {Label: "籍贯", Kind: "input", Required: true, Max: domain.MaxTextLen, Help: "如：湖北武汉"},
-	"birth_place":        {Label: "出生地", Kind: "input", Required: true, Max: domain.MaxTextLen},
-	"political":          {Label: "政治面貌", Kind: "select", Options: domain.PoliticalStatuses, Required: true},
-	"party_join_date":    {Label: "入党时间", Kind: "input", Max: 10, Help: "中共党员、中共预备党员填写，如 2008-06"},
-	"health":             {Label: "健康状况", Kind: "select", Options: domain.HealthOptions, Required: true},
-	"work_start_date":    {Label: "参加工作时间", Kind: "input", Required: true, Max: 10, Help: "如 2010-07"},
-	"civil_servant_date": {Label: "公务员登记时间", Kind: "input", Required: true, Max: 10, Help: "如 2011-03"},
-	"employer":           {Label: "现工作单位及职务", Kind: "input", Required: true, Max: domain.MaxTextLen},
-	"rank":               {Label: "现职级", Kind: "input", Required: true, Max: domain.MaxTextLen, Help: "如：一级主任科员"},
-	"rank_date":          {Label: "任现职级时间", Kind: "input", Required: true, Max: 10},
-	"grassroots_years":   {Label: "基层工作经历年限", Kind: "input", Type: "number", Max: 2, Help: "整年数，没有填 0"},
-	"ft_education":       {Label: "全日制学历", Kind: "select", Options: domain.Educations, Required: true},
-	"ft_degree":          {Label: "全日制学位", Kind: "select", Options: domain.Degrees, Required: true},
-	"ft_school":          {Label: "全日制毕业院校", Kind: "input", Required: true, Max: domain.MaxTextLen},
-	"ft_major":           {Label: "全日制所学专业", Kind: "input", Required: true, Max: domain.MaxTextLen},
-	"ft_grad_date":       {Label: "全日制毕业时间", Kind: "input", Required: true, Max: 10},
-	"pt_education":       {Label: "在职教育学历（选填）", Kind: "select", Options: domain.Educations},
-	"pt_degree":          {Label: "在职教育学位（选填）", Kind: "select", Options: domain.Degrees},
-	"pt_school":          {Label: "在职教育毕业院校（选填）", Kind: "input", Max: domain.MaxTextLen},
-	"pt_major":           {Label: "在职教育所学专业（选填）", Kind: "input", Max: domain.MaxTextLen},
-	"appraisals":         {Label: "近三年年度考核结果", Kind: "input", Required: true, Max: domain.MaxTextLen, Help: "如：2020年度优秀，2021年度称职，2022年度称职"},
-	"phone":              {Label: "联系电话", Kind: "input", Type: "tel", Required: true, Max: 20},
-	"address":            {Label: "通讯地址", Kind: "input", Required: true, Max: domain.MaxTextLen},
-	"resume":             {Label: "个人简历", Kind: "textarea", Required: true, Max: domain.MaxResumeLen, Rows: 8, Help: "从大学学习经历填起，每段一行，如：2006.09—2010.07 武汉大学法学专业学习"},
-	"rewards":            {Label: "奖惩情况", Kind: "textarea", Required: true, Max: domain.MaxRewardsLen, Rows: 3, Help: "没有请填“无”"},
-}
-
-// formField builds the Field of a 填报信息 input.
+// formField builds the Field of a 填报信息 input from its domain.FormFields
+// row; it is disabled when its section is locked (退回修改 without it).
 func (p ApplyFormProps) formField(name string) Field {
-	s := formFieldSpecs[name]
+	d, _ := domain.Field(name)
 	return Field{
-		Name: name, Label: s.Label, Value: p.value(name), Error: p.Fields[name], Type: s.Type,
-		Help: s.Help, Required: s.Required, MaxLength: s.Max, Options: s.Options, Rows: s.Rows,
+		Name: name, Label: d.InputLabel(), Value: p.value(d), Error: p.Fields[name], Type: inputType(d.Kind),
+		Help: d.Help, Required: d.Required, MaxLength: d.MaxLength(), Options: d.Options, Rows: d.Rows,
+		Disabled: p.Locked[d.Section] || p.Disabled != "",
 	}
 }
 
-// sectionField is formField, disabled when its section is locked.
-func (p ApplyFormProps) sectionField(sec domain.FormSection, name string) Field {
-	f := p.formField(name)
-	f.Disabled = p.Locked[sec.ID]
-	return f
+// ErrorLink points from the top of the form to a field with an error.
+type ErrorLink struct {
+	Name    string // the field's posted name; its input's id is "f-"+Name
+	Label   string
+	Message string
 }
 
-func fieldKind(name string) string { return formFieldSpecs[name].Kind }
+// ErrorLinks lists the fields with errors in form order, for the summary
+// at the top of the long form.
+func (p ApplyFormProps) ErrorLinks() []ErrorLink {
+	var out []ErrorLink
+	for _, d := range domain.FormFields {
+		if d.Kind != domain.KindFamily {
+			if msg := p.Fields[d.Name]; msg != "" {
+				out = append(out, ErrorLink{Name: d.Name, Label: d.Label, Message: msg})
+			}
+			continue
+		}
+		if msg := p.Fields[d.Name]; msg != "" {
+			out = append(out, ErrorLink{Name: familyName(0, "relation"), Label: d.Label, Message: msg})
+		}
+		for i := range p.FamilyRows() {
+			for _, c := range [][2]string{{"relation", "称谓"}, {"name", "姓名"}, {"birth_month", "出生年月"}, {"political", "政治面貌"}, {"work", "工作单位及职务"}} {
+				if msg := p.Fields[familyName(i, c[0])]; msg != "" {
+					out = append(out, ErrorLink{Name: familyName(i, c[0]), Label: "家庭成员第" + strconv.Itoa(i+1) + "行" + c[1], Message: msg})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func fieldKind(name string) domain.FieldKind {
+	d, _ := domain.Field(name)
+	return d.Kind
+}
 
 func familyName(i int, field string) string { return "family." + strconv.Itoa(i) + "." + field }
 
@@ -271,6 +244,7 @@ type ApplyConfirmProps struct {
 	LevelName string
 	Name      string
 	IDNumber  string // masked
+	FullID    string // in full, only on the printable 推荐表 (it goes to the candidate's own employer)
 	Sex       string
 	BirthDate string
 	Phone     string
@@ -283,6 +257,55 @@ type ApplyConfirmProps struct {
 	Problems  []string // what blocks confirmation
 	Error     string
 	Disabled  string
+}
+
+// SummaryRow is one field on the read-only summary: its label and value
+// (Lines for text of several lines).
+type SummaryRow struct {
+	Name  string
+	Label string
+	Value string
+	Lines []string
+}
+
+// SummarySection is one part of 填报信息 on the summary.
+type SummarySection struct {
+	ID     string
+	Title  string
+	Rows   []SummaryRow
+	Family []domain.FamilyMember // the family section's rows
+}
+
+// Sections lays out 填报信息 for the summary from domain.FormFields:
+// every field with a value (optional empty ones are left out), in form
+// order, by section.
+func (p ApplyConfirmProps) Sections() []SummarySection {
+	var out []SummarySection
+	for _, sec := range domain.FormSections {
+		ss := SummarySection{ID: sec.ID, Title: sec.Title}
+		for _, name := range sec.Fields {
+			d, _ := domain.Field(name)
+			switch d.Kind {
+			case domain.KindFamily:
+				ss.Family = p.Form.Family
+				continue
+			}
+			v := p.Form.Value(name)
+			if v == "" && !d.Required {
+				continue
+			}
+			row := SummaryRow{Name: name, Label: d.Label, Value: v}
+			switch d.Kind {
+			case domain.KindNumber:
+				row.Value = v + " " + d.Unit
+			case domain.KindTextarea:
+				row.Lines = splitLines(v)
+			}
+			ss.Rows = append(ss.Rows, row)
+		}
+		out = append(out, ss)
+	}
+	return out
 }
 
 // ApplyMaterialsProps is the 材料上传 / 材料确认 page.
@@ -401,5 +424,64 @@ func splitLines(s string) []string {
 // PickURL is the 点击选择 link of a position: the page with the position
 // shown for 保存, keeping the search.
 func PickURL(examID, code string, query [][2]string) string {
-	return BuildURL("/apply/"+examID+"/position", query, [][2]string{{"code", code}})
+	return BuildURL(ApplyPaths(examID).Position(), query, [][2]string{{"code", code}})
+}
+
+// ApplyPaths are the URLs of one exam's application flow, in one place
+// for routes (ApplyPaths(":exam") gives the patterns), handlers and
+// templates.
+type ApplyPaths string
+
+// Flow is the 报考流程 page.
+func (p ApplyPaths) Flow() string { return "/apply/" + string(p) }
+
+// Level is 选择报考层级.
+func (p ApplyPaths) Level() string { return p.Flow() + "/level" }
+
+// Pledge is 报考承诺书.
+func (p ApplyPaths) Pledge() string { return p.Flow() + "/pledge" }
+
+// Form is 填报信息.
+func (p ApplyPaths) Form() string { return p.Flow() + "/form" }
+
+// Position is 选择职位.
+func (p ApplyPaths) Position() string { return p.Flow() + "/position" }
+
+// Confirm is 报名信息确认.
+func (p ApplyPaths) Confirm() string { return p.Flow() + "/confirm" }
+
+// Recommendation is the printable 报名推荐表.
+func (p ApplyPaths) Recommendation() string { return p.Flow() + "/recommendation" }
+
+// RecommendationPDF is the generated 报名推荐表 PDF.
+func (p ApplyPaths) RecommendationPDF() string { return p.Flow() + "/recommendation.pdf" }
+
+// Materials is 材料上传 (GET the page, POST an upload).
+func (p ApplyPaths) Materials() string { return p.Flow() + "/materials" }
+
+// MaterialsConfirm is 材料确认.
+func (p ApplyPaths) MaterialsConfirm() string { return p.Flow() + "/materials/confirm" }
+
+// UploadedPDF is the uploaded, signed 推荐表.
+func (p ApplyPaths) UploadedPDF() string { return p.Flow() + "/materials.pdf" }
+
+// Photo is the photo frozen into the application.
+func (p ApplyPaths) Photo() string { return p.Flow() + "/photo.jpg" }
+
+// withDate is text followed by "（YYYY.MM note）" when date is set, as the
+// 推荐表 writes 现职级 and 毕业院校.
+func withDate(text, date, note string) string {
+	text = strings.TrimSpace(text)
+	if date == "" {
+		return text
+	}
+	return text + "（" + pdfdoc.YearMonth(date) + note + "）"
+}
+
+// withUnit is a value with its unit ("5 年"), nothing when empty.
+func withUnit(v, unit string) string {
+	if v == "" || unit == "" {
+		return v
+	}
+	return v + " " + unit
 }

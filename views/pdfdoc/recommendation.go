@@ -240,6 +240,20 @@ func (f *form) front(d RecommendationData) {
 		edu("全日制教育", fm.FullTimeEducation, fm.FullTimeDegree, fm.FullTimeSchool, fm.FullTimeMajor, fm.FullTimeGradDate),
 		edu("在职教育", fm.PartTimeEducation, fm.PartTimeDegree, fm.PartTimeSchool, fm.PartTimeMajor, ""))
 
+	// Fields of domain.FormFields this layout does not place (a field added
+	// to the form later) follow as label/value rows, so nothing typed is
+	// missing from the 推荐表.
+	for _, fd := range domain.FormFields {
+		if placedFields[fd.Name] {
+			continue
+		}
+		v := fm.Value(fd.Name)
+		if fd.Unit != "" && v != "" {
+			v += " " + fd.Unit
+		}
+		f.row(x, fixedRowMinH, lbl(labelW, fd.Label), txt(tableW-labelW, v))
+	}
+
 	p := d.Position
 	f.spanned(x, "报考职位", fixedRowMinH,
 		[]cell{lbl(20, "报考层级"), val(50, d.LevelName), lbl(20, "职位代码"), val(tableW-labelW-90, p.Code)},
@@ -249,6 +263,30 @@ func (f *form) front(d RecommendationData) {
 	f.textBlock(x, "奖惩情况", fm.Rewards, 14)
 	f.textBlock(x, "近三年年度考核结果", fm.Appraisals, 10)
 	f.family(x, fm.Family)
+}
+
+// Placed reports whether the official table has a place of its own for
+// the 填报信息 field name; the others follow as rows of their own (in the
+// PDF and on the printable page alike).
+func Placed(name string) bool { return placedFields[name] }
+
+// The fixed texts of the official table, shared with the printable page.
+const (
+	EmployerOpinionNote = "（对考生政治素质、工作实绩、廉洁自律及是否符合报考条件等情况的意见）"
+	Declaration         = "本人承诺：以上填写的信息及提交的材料真实、准确、完整，符合报考条件。如有弄虚作假或不符合报考条件的情况，本人自愿承担取消遴选资格等一切后果。"
+)
+
+// placedFields are the 填报信息 fields front draws in their places on the
+// official table.
+var placedFields = map[string]bool{
+	"ethnicity": true, "native_place": true, "birth_place": true, "political": true, "party_join_date": true,
+	"health": true, "work_start_date": true, "civil_servant_date": true, "grassroots_years": true, "phone": true,
+	"employer": true, "rank": true, "rank_date": true,
+	"ft_education": true, "ft_degree": true, "ft_school": true, "ft_major": true, "ft_grad_date": true,
+	"pt_education": true, "pt_degree": true, "pt_school": true, "pt_major": true,
+	"resume": true, "rewards": true, "appraisals": true, "family": true,
+	// 通讯地址 is not on the official table: the employer forwards the form.
+	"address": true,
 }
 
 // spanned draws rows that share one left label cell (labelW wide).
@@ -381,14 +419,14 @@ func (f *form) back() {
 		f.pdf.CellFormat(60, 6, "年　　　月　　　日", "", 0, "C", false, 0, "")
 		f.y += h
 	}
-	opinion("所在单位意见", "（对考生政治素质、工作实绩、廉洁自律及是否符合报考条件等情况的意见）", 95)
+	opinion("所在单位意见", EmployerOpinionNote, 95)
 	opinion("任免机关意见", "", 90)
 
 	h := 44.0
 	f.box(x, f.y, labelW, h, f.wrap("本人声明", 5), "C")
 	f.pdf.Rect(x+labelW, f.y, tableW-labelW, h, "D")
 	f.pdf.SetXY(x+labelW+4, f.y+5)
-	f.pdf.MultiCell(tableW-labelW-8, lineH+0.6, "本人承诺：以上填写的信息及提交的材料真实、准确、完整，符合报考条件。如有弄虚作假或不符合报考条件的情况，本人自愿承担取消遴选资格等一切后果。", "", "L", false)
+	f.pdf.MultiCell(tableW-labelW-8, lineH+0.6, Declaration, "", "L", false)
 	f.pdf.SetXY(x+tableW-118, f.y+h-12)
 	f.pdf.CellFormat(110, 6, "本人签名：　　　　　　　　　　年　　　月　　　日", "", 0, "R", false, 0, "")
 	f.y += h
@@ -522,8 +560,10 @@ func clean(s string) string {
 	}, strings.TrimSpace(s))
 }
 
-// yearMonth shows a YYYY-MM-DD or YYYY-MM date as YYYY.MM, the usual form
+// YearMonth shows a YYYY-MM-DD or YYYY-MM date as YYYY.MM, the usual form
 // on cadre forms; anything else is shown as typed.
+func YearMonth(s string) string { return yearMonth(s) }
+
 func yearMonth(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) >= 7 && s[4] == '-' {

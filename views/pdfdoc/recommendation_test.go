@@ -257,3 +257,46 @@ func BenchmarkRecommendationPDF(b *testing.B) {
 		}
 	}
 }
+
+// Every 填报信息 field reaches the 推荐表: the layout places the fields it
+// knows, and any other row of domain.FormFields is printed with its label
+// and value, so a field added to the table is never left off.
+func TestRecommendationPrintsEveryField(t *testing.T) {
+	for name := range placedFields {
+		if _, ok := domain.Field(name); !ok {
+			t.Errorf("placedFields names %s, which is not a form field", name)
+		}
+	}
+	d := sampleData(t)
+	var extra []domain.FormField
+	for _, fd := range domain.FormFields {
+		if !placedFields[fd.Name] {
+			extra = append(extra, fd)
+			if fd.Kind != domain.KindFamily {
+				d.Form.SetValue(fd.Name, "试填"+fd.Name)
+			}
+		}
+	}
+	t.Logf("fields outside the official layout: %d", len(extra))
+	pdf, err := RecommendationPDF(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, ok := pdftotext(t, pdf)
+	if !ok {
+		t.Skip("pdftotext not installed; text not checked")
+	}
+	flat := strings.Join(strings.Fields(text), "")
+	for _, fd := range extra {
+		// A label longer than 5 characters wraps in its cell: look for its start.
+		if label := string([]rune(fd.Label)[:min(4, len([]rune(fd.Label)))]); !strings.Contains(flat, label) || !strings.Contains(flat, "试填"+fd.Name) {
+			t.Errorf("field %s (%s) is not on the 推荐表", fd.Name, fd.Label)
+		}
+	}
+	// The placed ones, as the realistic case fills them.
+	for _, w := range []string{d.Form.Ethnicity, d.Form.Phone, d.Form.Employer, d.Form.FullTimeSchool, d.Form.Appraisals} {
+		if !strings.Contains(flat, strings.Join(strings.Fields(w), "")) {
+			t.Errorf("%q is not on the 推荐表", w)
+		}
+	}
+}
