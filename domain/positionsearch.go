@@ -35,7 +35,7 @@ var SearchPageSizes = []int{10, 20, 50, 100}
 // PositionQuery is a position search as the visitor asked for it. Zero
 // values mean "no filter"; ParsePositionQuery fills defaults.
 type PositionQuery struct {
-	Keyword    string // over 职位名称, 遴选机关, 用人单位, 专业, 职位代码; words separated by spaces must all match
+	Keyword    string // over 职位名称, 遴选机关, 用人单位, 专业, 职位简介, 职位代码; words separated by spaces must all match
 	Level      string // 层级 code, exact
 	Department string // 遴选机关, exact
 	Education  string // the visitor's 学历: positions whose 学历 requirement it meets
@@ -247,7 +247,7 @@ func SearchPositions(all []Position, q PositionQuery, counts map[string]Position
 // Latin letters (rare: "IT岗"), so the usual Chinese search allocates nothing.
 func matchesWords(p *Position, words []string) bool {
 	for _, w := range words {
-		fields := [...]string{p.Title, p.Department, p.Employer, p.Major, p.Code}
+		fields := searchFields(p)
 		found := false
 		latin := hasLatin(w)
 		for _, f := range fields {

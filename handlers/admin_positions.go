@@ -37,7 +37,7 @@ func (s *Server) adminPositions(c *fiber.Ctx) error {
 	if qerr != nil {
 		status, results.Error = invalidStatus, fieldMessages(qerr)
 	} else {
-		results.Page = domain.SearchPositions(s.store.PositionList(e.ID), q, s.store.CountsView(e.ID), nil)
+		results.Page = s.store.PositionIndex(e.ID).Search(q, s.store.CountsView(e.ID), nil)
 	}
 	form := views.PositionSearchFormProps{Staff: true,
 		Action: base, Target: "#position-results", Query: q, Fields: domain.ErrorFields(qerr),

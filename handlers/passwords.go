@@ -31,3 +31,9 @@ func (s *Server) checkPassword(pw, hash string) bool {
 	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
 	return err == nil && ok
 }
+
+// hashingCores is how many argon2id hashes may run at once on a machine of
+// cpus cores: all but one, so a login rush queues logins while one core
+// stays free for status polls and page views (issue 15: hashing on both
+// cores of a 2-core machine cut polls by 80 %).
+func hashingCores(cpus int) int { return max(cpus-1, 1) }

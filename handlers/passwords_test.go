@@ -69,3 +69,13 @@ func BenchmarkPasswordVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestHashingCores: a login rush leaves one core to everything else, except
+// on a single core where hashing must still run.
+func TestHashingCores(t *testing.T) {
+	for _, c := range []struct{ cpus, want int }{{1, 1}, {2, 1}, {4, 3}, {16, 15}} {
+		if got := hashingCores(c.cpus); got != c.want {
+			t.Errorf("hashingCores(%d) = %d, want %d", c.cpus, got, c.want)
+		}
+	}
+}

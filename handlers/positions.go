@@ -8,7 +8,7 @@ import (
 )
 
 // searchPositions is the public 职位查询 (GET /positions). Reads come from
-// the store's in-memory position list and counts: no store scan per request.
+// the store's in-memory position index and counts: no scan per request.
 // With HX-Request only the results fragment is rendered.
 func (s *Server) searchPositions(c *fiber.Ctx) error {
 	exam, choices, err := s.publicExam(c, c.Query("exam"))
@@ -30,7 +30,7 @@ func (s *Server) searchPositions(c *fiber.Ctx) error {
 		status = invalidStatus
 		results.Error = fieldMessages(qerr)
 	} else {
-		results.Page = domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.CountsView(exam.ID), eligible)
+		results.Page = s.store.PositionIndex(exam.ID).Search(q, s.store.CountsView(exam.ID), eligible)
 	}
 	form := views.PositionSearchFormProps{
 		Action: "/positions", Hidden: extra, Target: "#position-results", Query: q,

@@ -131,7 +131,7 @@ func New(cfg Config) *fiber.App {
 		secure:     cfg.Secure,
 		idle:       cfg.IdleTimeout,
 		authLimit:  cfg.AuthRateLimit,
-		hashSlots:  make(chan struct{}, runtime.NumCPU()),
+		hashSlots:  make(chan struct{}, hashingCores(runtime.NumCPU())),
 		pdfSlots:   make(chan struct{}, runtime.NumCPU()),
 		imageSlots: make(chan struct{}, runtime.NumCPU()),
 

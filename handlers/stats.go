@@ -42,19 +42,16 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		status = invalidStatus
 		table.Error = fieldMessages(qerr)
 	} else {
-		all := s.store.PositionList(exam.ID)
-		counts := s.store.CountsView(exam.ID)
-		table.Page = domain.SearchPositions(all, q, counts, nil)
+		ix := s.store.PositionIndex(exam.ID)
+		all := ix.Positions()
+		counts, totals, withApproved := s.store.CountsSummary(exam.ID)
+		table.Page = ix.Search(q, counts, nil)
 		table.Positions = len(all)
-		for i := range all {
-			c := counts[all[i].Code]
-			table.Totals.Submitted += c.Submitted
-			table.Totals.Approved += c.Approved
-			table.Totals.Paid += c.Paid
-			if c.Approved == 0 {
-				table.ZeroCount++
-			}
-		}
+		// Counts exist only for positions of the catalog (a position with
+		// applications cannot be deleted), so the totals over the counts are
+		// the totals over the positions.
+		table.Totals = totals
+		table.ZeroCount = len(all) - withApproved
 		table.PollURL = views.BuildURL("/stats", extra, q.Values(), [][2]string{{"v", version}})
 	}
 	form := views.PositionSearchFormProps{

@@ -56,12 +56,20 @@ func (s *Server) showStatus(c *fiber.Ctx) error {
 // statusFragment is one application's status: polled by htmx every 10 s
 // while it waits for review; 286 once final stops the polling. Once decided
 // it also replaces the page's flash (views.StatusPoll). A plain GET gets
-// the full status page.
+// the full status page. The poll carries the stamp of the version it shows
+// (?v=): while the application is unchanged the answer is 204 from memory,
+// with nothing read from the store or rendered.
 func (s *Server) statusFragment(c *fiber.Ctx) error {
 	if !isHX(c) {
 		return s.showStatus(c)
 	}
-	a, err := s.store.ApplicationOf(account(c).ID, c.Params("exam"))
+	acct := account(c)
+	stamp := s.store.StatusStamp(acct.ID, c.Params("exam")) // before the read: see kv.StatusStamp
+	if v := c.Query("v"); v != "" && v == stamp {
+		c.Vary("HX-Request")
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	a, err := s.store.ApplicationOf(acct.ID, c.Params("exam"))
 	if err != nil {
 		return err
 	}
@@ -69,6 +77,7 @@ func (s *Server) statusFragment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	it.Stamp = stamp
 	status := fiber.StatusOK
 	if a.State.Final() {
 		status = statusStopPolling

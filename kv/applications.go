@@ -45,6 +45,7 @@ func (tx *Tx) writeApplication(old, a *domain.Application) error {
 	if err := tx.indexReview(old, a); err != nil { // review_queue.go
 		return err
 	}
+	tx.afterCommit(func(s *Store) { s.stamps.touch(a.CandidateID, a.ExamID) })
 	return tx.Put(appKey(a.ID), a)
 }
 

@@ -30,8 +30,10 @@ type countCache struct {
 }
 
 type countSnapshot struct {
-	version uint64
-	m       map[string]domain.PositionCounts
+	version      uint64
+	m            map[string]domain.PositionCounts
+	totals       domain.PositionCounts // summed over m
+	withApproved int                   // entries of m with Approved > 0
 }
 
 func (c *countCache) add(examID, code string, d domain.PositionCounts) {
@@ -122,25 +124,41 @@ func (tx *Tx) addCountShard(examID, code string, shard int, d domain.PositionCou
 // other readers: callers must not modify it. It is copied once per change
 // of the counts rather than once per request.
 func (s *Store) CountsView(examID string) map[string]domain.PositionCounts {
+	return s.countSnapshot(examID).m
+}
+
+// CountsSummary returns CountsView's map with its totals over all positions
+// and the number of positions with at least one 审核通过, summed once per
+// change of the counts (the counts page shows them on every request).
+func (s *Store) CountsSummary(examID string) (m map[string]domain.PositionCounts, totals domain.PositionCounts, withApproved int) {
+	snap := s.countSnapshot(examID)
+	return snap.m, snap.totals, snap.withApproved
+}
+
+func (s *Store) countSnapshot(examID string) countSnapshot {
 	c := s.counts
 	c.mu.RLock()
 	v, snap := c.version[examID], c.snap[examID]
 	c.mu.RUnlock()
 	if snap.m != nil && snap.version == v {
-		return snap.m
+		return snap
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v = c.version[examID]
 	if snap := c.snap[examID]; snap.m != nil && snap.version == v {
-		return snap.m
+		return snap
 	}
-	m := make(map[string]domain.PositionCounts, len(c.byExam[examID]))
+	snap = countSnapshot{version: v, m: make(map[string]domain.PositionCounts, len(c.byExam[examID]))}
 	for k, x := range c.byExam[examID] {
-		m[k] = x
+		snap.m[k] = x
+		snap.totals = addCounts(snap.totals, x, 1)
+		if x.Approved > 0 {
+			snap.withApproved++
+		}
 	}
-	c.snap[examID] = countSnapshot{version: v, m: m}
-	return m
+	c.snap[examID] = snap
+	return snap
 }
 
 // CountsVersion changes whenever any count of the exam changes (it starts

@@ -25,6 +25,7 @@ type catalog struct {
 type positionSnapshot struct {
 	list        []domain.Position
 	departments []string
+	index       *domain.PositionIndex // built with the snapshot, shared by every search
 }
 
 func (c *catalog) put(p domain.Position) {
@@ -65,7 +66,7 @@ func (c *catalog) snapshot(examID string) *positionSnapshot {
 		list = append(list, p)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
-	snap = &positionSnapshot{list: list, departments: domain.Departments(list)}
+	snap = &positionSnapshot{list: list, departments: domain.Departments(list), index: domain.NewPositionIndex(list)}
 	c.sorted[examID] = snap
 	return snap
 }
@@ -141,6 +142,12 @@ func (s *Store) Position(examID, code string) (domain.Position, bool) {
 // It is rebuilt only after a position changes, so search costs no copy.
 func (s *Store) PositionList(examID string) []domain.Position {
 	return s.positions.snapshot(examID).list
+}
+
+// PositionIndex returns the search index of an exam's positions, built
+// once per change of the positions and shared: search with its Search.
+func (s *Store) PositionIndex(examID string) *domain.PositionIndex {
+	return s.positions.snapshot(examID).index
 }
 
 // PositionDepartments returns the distinct 遴选机关 of an exam's positions,

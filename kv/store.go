@@ -62,6 +62,7 @@ type Store struct {
 	site      atomic.Pointer[domain.SiteSettings] // footer settings, read on every page (site.go)
 	// stateCache keeps ApplicationsPerState between scrapes (metrics.go).
 	stateCache appStateCache
+	stamps     statusStamps // status poll versions (statusstamp.go)
 	// garbage counts the bytes of blobs deleted since the last forced
 	// memtable flush; gcNudge asks the GC loop to run early (bulk deletes).
 	garbage atomic.Int64

@@ -339,6 +339,17 @@ type StatusItem struct {
 	Overdue      bool     // the 补正截止 has passed (逾期未补正)
 	History      []domain.HistoryEntry
 	UpdatedAt    string
+	// Stamp names the version of the application shown; the poll sends it
+	// back and gets 204 (nothing to swap) while it is still current.
+	Stamp string
+}
+
+// PollURL is where the fragment polls for changes.
+func (it StatusItem) PollURL() string {
+	if it.Stamp == "" {
+		return "/status/" + it.ExamID
+	}
+	return BuildURL("/status/"+it.ExamID, [][2]string{{"v", it.Stamp}})
 }
 
 // StatusProps is the 查看报考状态 page.
