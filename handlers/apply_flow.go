@@ -110,6 +110,9 @@ func (s *Server) flowPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string)
 		ExamID: ac.exam.ID, ExamName: ac.exam.Name, LevelName: ac.levelName(),
 		State: ac.app.State, PositionCode: ac.app.PositionCode, Error: errMsg, Returned: returnedNotice(ac.app),
 	}
+	if pos, ok := s.store.Position(ac.exam.ID, ac.app.PositionCode); ok {
+		p.PositionDept, p.PositionName = pos.Department, pos.Title
+	}
 	for _, st := range domain.Steps(ac.app, ac.exam, ac.acct.PhotoID != "", s.now()) {
 		p.Steps = append(p.Steps, views.FlowStep{Step: st, Href: stepHref(ac.exam.ID, st.Key)})
 	}

@@ -266,6 +266,12 @@ func TestApplyJourney(t *testing.T) {
 			t.Errorf("no ack message")
 		}
 		wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
+		// 报考流程 names the position, not only its code.
+		flow := c.Get(base)
+		if got := flow.Doc().Find(`[data-testid="flow-position"]`).Parent().Text(); !strings.Contains(got, "1001") ||
+			!strings.Contains(got, "中共湖北省委办公厅") || !strings.Contains(got, "文字综合") {
+			t.Errorf("报考流程 shows the position as %q, want code, 遴选机关 and 职位名称", got)
+		}
 	})
 
 	step("报名信息确认", func(t *testing.T) {

@@ -91,6 +91,8 @@ type ApplyFlowProps struct {
 	LevelName    string
 	State        domain.State
 	PositionCode string
+	PositionDept string // 遴选机关 of the chosen position ("" if unknown)
+	PositionName string // 职位名称 of the chosen position
 	Steps        []FlowStep
 	Error        string // a refused action (stale tab, window closed)
 }
