@@ -11,7 +11,6 @@ import (
 
 	"examreg/domain"
 	"examreg/domain/sheet"
-	"examreg/kv"
 	"examreg/views"
 )
 
@@ -201,9 +200,7 @@ func (s *Server) exportOrders(c *fiber.Ctx) error {
 	if err := book.Write(&buf); err != nil {
 		return err
 	}
-	if err := s.store.Update(func(tx *kv.Tx) error {
-		return tx.AppendAudit(withTarget(s.staffAudit(c, "payment.export", "导出缴费订单 "+itoa(row-2)+" 条"), "payments"))
-	}); err != nil {
+	if err := s.store.AppendAudit(withTarget(s.staffAudit(c, "payment.export", "导出缴费订单 "+itoa(row-2)+" 条"), "payments")); err != nil {
 		return err
 	}
 	noStore(c)

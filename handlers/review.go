@@ -368,7 +368,7 @@ func (s *Server) decide(c *fiber.Ctx, overturn bool) error {
 	default:
 		return s.decisionRefused(c, id, form, overturn, domain.FieldError("action", "请选择审核结论。"))
 	}
-	seen := kv.ReviewSeen{Version: version, IP: c.IP()}
+	seen := kv.ReviewSeen{Version: version, IP: s.clientIP(c)}
 	var a *domain.Application
 	var err error
 	if overturn {

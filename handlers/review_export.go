@@ -79,12 +79,10 @@ func (s *Server) exportReview(c *fiber.Ctx) error {
 	if err := f.Write(&buf); err != nil {
 		return err
 	}
-	acct := account(c)
 	now := s.now()
-	if err := s.store.Update(func(tx *kv.Tx) error {
-		return tx.AppendAudit(kv.AuditEntry{At: now, ActorID: acct.ID, Action: "review.export", Target: q.exam.ID, IP: c.IP(),
-			Detail: "导出报名人员 " + itoa(row-2) + " 人；" + q.url("/review/export.xlsx")})
-	}); err != nil {
+	audit := withTarget(s.staffAudit(c, "review.export", "导出报名人员 "+itoa(row-2)+" 人；"+q.url("/review/export.xlsx")), q.exam.ID)
+	audit.At = now
+	if err := s.store.AppendAudit(audit); err != nil {
 		return err
 	}
 	noStore(c)
