@@ -179,20 +179,6 @@ func MatchesSearch(q, name, shownID string) bool {
 	return strings.Contains(name, q) || strings.Contains(shownID, strings.ToUpper(q))
 }
 
-// SafeCell neutralises a spreadsheet cell that Excel or WPS would read as
-// a formula (=, +, -, @, and tab or carriage return that hide one): it is
-// prefixed with an apostrophe, so the text shows as typed and never runs.
-func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
-
 // MaxCorrectionHours bounds the 补正 period an exam may set (30 days).
 const MaxCorrectionHours = 30 * 24
 

@@ -8,6 +8,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"examreg/domain"
+	"examreg/domain/sheet"
 	"examreg/kv"
 )
 
@@ -24,7 +25,7 @@ var reviewExportColumns = []string{
 // (department, position, state, date, search) as .xlsx, written with
 // excelize's streaming writer. Administrators get full ID numbers,
 // reviewers masked ones; every text cell that a spreadsheet would read as
-// a formula is neutralised (domain.SafeCell). The export is audited.
+// a formula is neutralised (sheet.Neutralize). The export is audited.
 func (s *Server) exportReview(c *fiber.Ctx) error {
 	q, err := s.parseQueue(c)
 	if err != nil {
@@ -111,7 +112,7 @@ func (s *Server) exportRow(q *queueQuery, e kv.QueueEntry, a *domain.Application
 	}
 	out := make([]any, len(texts))
 	for i, t := range texts {
-		out[i] = domain.SafeCell(t)
+		out[i] = sheet.Neutralize(t)
 	}
 	return out
 }
