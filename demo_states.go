@@ -82,34 +82,40 @@ func seedDemoStateCandidate(store *kv.Store, exam *domain.Exam, reviewer *domain
 	if acct, err = demoSavePhoto(store, acct, acted); err != nil {
 		return err
 	}
-	app, err := demoStartApplication(store, exam, acct, "sz", acted)
+	app, err := store.StartApplication(acct.ID, exam.ID, "sz", acted)
 	if err != nil {
 		return err
 	}
-	steps := []func() error{
-		func() error { return demoAcceptPledge(store, exam, acct, app, acted) },
-		func() error { return demoSaveForm(store, exam, acct, app, acted) },
-		func() error { return demoSelectPosition(store, exam, acct, app, used, acted) },
+	// Each step is the candidate's own action (kv/apply_actions.go) on the
+	// version the previous one returned, as the pages post it.
+	act := func() kv.CandidateAct {
+		return kv.CandidateAct{AppID: app.ID, CandidateID: acct.ID, Version: app.Version, Now: acted}
+	}
+	steps := []func() (*domain.Application, error){
+		func() (*domain.Application, error) {
+			return store.AcceptPledge(act(), exam.CurrentPledge().Version, "127.0.0.1")
+		},
+		func() (*domain.Application, error) {
+			return store.SaveForm(act(), demoSections(), demoForm(acct))
+		},
+		func() (*domain.Application, error) { return demoSelectPosition(store, exam, acct, act(), used) },
 	}
 	if dc.state != domain.StatePositionSelected {
 		steps = append(steps,
-			func() error { return demoConfirm(store, exam, acct, app, acted) },
-			func() error { return demoUploadRecommendation(store, exam, acct, app, acted) },
-			func() error { return demoConfirmMaterials(store, exam, acct, app, acted) },
+			func() (*domain.Application, error) { return store.ConfirmApplication(act()) },
+			func() (*domain.Application, error) { return demoUploadRecommendation(store, exam, acct, act()) },
+			func() (*domain.Application, error) { return store.ConfirmMaterials(act()) },
 		)
 	}
-	if dc.decision.Action != "" {
-		steps = append(steps, func() error {
-			_, err := store.ReviewApplication(app.ID, reviewer, dc.decision, reviewed)
-			return err
-		})
-	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if app, err = step(); err != nil {
 			return err
 		}
 	}
-	return nil
+	if dc.decision.Action != "" {
+		_, err = store.ReviewApplication(app.ID, reviewer, dc.decision, reviewed)
+	}
+	return err
 }
 
 // demoSavePhoto checks a drawn portrait like an upload and saves it (上传照片, 保存图片).
@@ -142,32 +148,6 @@ func demoSavePhoto(store *kv.Store, acct *domain.Account, now time.Time) (*domai
 	return store.SavePendingPhoto(acct.ID, now)
 }
 
-// demoStartApplication is 选择考试 and 报考层级.
-func demoStartApplication(store *kv.Store, exam *domain.Exam, acct *domain.Account, level string, now time.Time) (*domain.Application, error) {
-	if err := domain.CheckLevelChoice(nil, exam, level, now); err != nil {
-		return nil, err
-	}
-	app := &domain.Application{
-		ID: kv.NewID(now), ExamID: exam.ID, CandidateID: acct.ID, LevelCode: level,
-		State: domain.StateStarted, Version: 1, CreatedAt: now, UpdatedAt: now,
-		History: []domain.HistoryEntry{{At: now, ActorID: acct.ID, Role: domain.RoleCandidate, To: domain.StateStarted, Note: "选择报考层级"}},
-	}
-	return app, store.CreateApplication(app)
-}
-
-// demoAcceptPledge is 接受 on the 报考承诺书.
-func demoAcceptPledge(store *kv.Store, exam *domain.Exam, acct *domain.Account, app *domain.Application, now time.Time) error {
-	pledge := exam.CurrentPledge()
-	_, err := store.UpdateApplication(app.ID, func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, exam, domain.ActionAcceptPledge, acct.ID, domain.RoleCandidate, now, fmt.Sprintf("接受报考承诺书（版本 %d）", pledge.Version)); err != nil {
-			return err
-		}
-		a.PledgeVersion, a.PledgeAt, a.PledgeIP = pledge.Version, now, "127.0.0.1"
-		return nil
-	})
-	return err
-}
-
 // demoForm is a complete 填报信息 for a candidate born in the early 1990s.
 func demoForm(acct *domain.Account) domain.ApplicationForm {
 	return domain.ApplicationForm{
@@ -182,103 +162,53 @@ func demoForm(acct *domain.Account) domain.ApplicationForm {
 	}
 }
 
-// demoSaveForm is 保存 on every section of 填报信息.
-func demoSaveForm(store *kv.Store, exam *domain.Exam, acct *domain.Account, app *domain.Application, now time.Time) error {
-	form := demoForm(acct)
-	birth, _ := time.ParseInLocation(time.DateOnly, acct.BirthDate, domain.Shanghai)
-	if fe := form.Validate(birth, now, true); len(fe) > 0 {
-		return fe.Err()
+// demoSections names every section of 填报信息 (the demo saves them all).
+func demoSections() []string {
+	ids := make([]string, len(domain.FormSections))
+	for i, sec := range domain.FormSections {
+		ids[i] = sec.ID
 	}
-	_, err := store.UpdateApplication(app.ID, func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, exam, domain.ActionSaveInfo, acct.ID, domain.RoleCandidate, now, ""); err != nil {
-			return err
-		}
-		a.History = a.History[:len(a.History)-1] // a save is not a state change
-		for _, s := range domain.FormSections {
-			a.Form.MergeSection(s.ID, form)
-		}
-		return nil
-	})
-	return err
+	return ids
 }
 
 // demoSelectPosition chooses the first position of the reviewer's
 // department the candidate meets and no other demo candidate took.
-func demoSelectPosition(store *kv.Store, exam *domain.Exam, acct *domain.Account, app *domain.Application, used map[string]bool, now time.Time) error {
-	form := demoForm(acct)
+func demoSelectPosition(store *kv.Store, exam *domain.Exam, acct *domain.Account, act kv.CandidateAct, used map[string]bool) (*domain.Application, error) {
+	a, err := store.Application(act.AppID)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range store.PositionList(exam.ID) {
-		if p.Department != demoDepartmentName || p.LevelCode != app.LevelCode || used[p.Code] {
+		if p.Department != demoDepartmentName || p.LevelCode != a.LevelCode || used[p.Code] {
 			continue
 		}
-		hard, soft := domain.CheckEligibility(&p, acct, &form, exam)
-		if len(hard) > 0 {
+		if hard, _ := domain.CheckEligibility(&p, acct, &a.Form, exam); len(hard) > 0 {
 			continue
 		}
 		used[p.Code] = true
-		_, err := store.UpdateApplication(app.ID, func(tx *kv.Tx, a *domain.Application) error {
-			if err := domain.CheckPositionChoice(a, p.Code); err != nil {
-				return err
-			}
-			if err := domain.Transition(a, exam, domain.ActionSelectPosition, acct.ID, domain.RoleCandidate, now, "选择职位 "+p.Code); err != nil {
-				return err
-			}
-			a.PositionCode, a.AcknowledgedTerms = p.Code, len(soft) > 0
-			return nil
-		})
-		return err
+		return store.ChoosePosition(act, p.Code, true)
 	}
-	return fmt.Errorf("no demo position of %s fits", demoDepartmentName)
-}
-
-// demoConfirm is 报名信息确认: the photo is frozen into the application.
-func demoConfirm(store *kv.Store, exam *domain.Exam, acct *domain.Account, app *domain.Application, now time.Time) error {
-	_, err := store.UpdateApplication(app.ID, func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, exam, domain.ActionConfirm, acct.ID, domain.RoleCandidate, now, ""); err != nil {
-			return err
-		}
-		a.PhotoID = acct.PhotoID
-		return nil
-	})
-	return err
+	return nil, fmt.Errorf("no demo position of %s fits", demoDepartmentName)
 }
 
 // demoUploadRecommendation uploads the system's own 报名推荐表 as the
 // scanned, stamped one (it passes the same PDF check).
-func demoUploadRecommendation(store *kv.Store, exam *domain.Exam, acct *domain.Account, app *domain.Application, now time.Time) error {
-	a, err := store.Application(app.ID)
+func demoUploadRecommendation(store *kv.Store, exam *domain.Exam, acct *domain.Account, act kv.CandidateAct) (*domain.Application, error) {
+	a, err := store.Application(act.AppID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pos, _ := store.Position(exam.ID, a.PositionCode)
 	level, _ := exam.Level(a.LevelCode)
 	pdf, err := pdfdoc.RecommendationPDF(pdfdoc.RecommendationData{
 		ExamName: exam.Name, Name: acct.Name, Sex: acct.Sex, BirthDate: acct.BirthDate, IDNumber: acct.LoginName,
-		Form: a.Form, Position: pos, LevelName: level.Name, ApplicationID: a.ID, GeneratedAt: now,
+		Form: a.Form, Position: pos, LevelName: level.Name, ApplicationID: a.ID, GeneratedAt: act.Now,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := domain.CheckRecommendationPDF(pdf); err != nil {
-		return err
+		return nil, err
 	}
-	_, err = store.UpdateApplication(app.ID, func(tx *kv.Tx, a *domain.Application) error {
-		if err := domain.Transition(a, exam, domain.ActionUploadMaterials, acct.ID, domain.RoleCandidate, now, "上传报名推荐表"); err != nil {
-			return err
-		}
-		id := kv.NewID(now)
-		if err := tx.PutBlob(kv.BlobMeta{ID: id, Name: "报名推荐表.pdf", ContentType: "application/pdf", OwnerID: a.CandidateID, CreatedAt: now}, pdf); err != nil {
-			return err
-		}
-		a.RecommendationID, a.RecommendationName = id, "报名推荐表.pdf"
-		return nil
-	})
-	return err
-}
-
-// demoConfirmMaterials is 材料确认: the application waits for review.
-func demoConfirmMaterials(store *kv.Store, exam *domain.Exam, acct *domain.Account, app *domain.Application, now time.Time) error {
-	_, err := store.UpdateApplication(app.ID, func(tx *kv.Tx, a *domain.Application) error {
-		return domain.Transition(a, exam, domain.ActionConfirmMaterials, acct.ID, domain.RoleCandidate, now, "")
-	})
-	return err
+	return store.UploadRecommendation(act, "报名推荐表.pdf", pdf)
 }
