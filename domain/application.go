@@ -98,6 +98,10 @@ type Application struct {
 	CorrectionDeadline time.Time      `json:"correction_deadline,omitzero"`
 	History            []HistoryEntry `json:"history"`
 
+	// 开考比例 (issue 13): set when the position was cancelled for too few
+	// paid applicants; says whether the candidate switched or asked a refund.
+	Opening *OpeningCase `json:"opening,omitempty"`
+
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

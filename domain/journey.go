@@ -43,6 +43,9 @@ func CandidateSituation(app *Application, exam *Exam, steps []Step, now time.Tim
 		}
 		return s
 	}
+	if os, ok := OpeningSituation(app, now); ok {
+		return os
+	}
 	switch app.State {
 	case StateSubmitted:
 		s.Headline = "待审核，" + waited(app.submittedAt(), now)
@@ -139,6 +142,9 @@ func waited(since, now time.Time) string {
 // The note is folded in where it adds something: the position's code, the
 // reviewer's reason.
 func DescribeEvent(h HistoryEntry) string {
+	if text, ok := describeOpening(h); ok {
+		return text
+	}
 	switch h.To {
 	case StateStarted:
 		return "您选择了报考层级，开始报名。"

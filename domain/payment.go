@@ -178,6 +178,8 @@ const (
 	AnomalyTradeMismatch  = "trade_mismatch"   // a second trade number for a paid order
 	AnomalyUnknownOrder   = "unknown_order"    // money for an out_trade_no we never made
 	AnomalyNotPayable     = "not_payable"      // the application was no longer 审核通过 (already paid by another order)
+	// AnomalyPositionCancelled: the position did not open (开考比例) and the candidate asked for the fee back.
+	AnomalyPositionCancelled = "position_cancelled"
 )
 
 // AnomalyLabel names an anomaly kind in the UI.
@@ -193,6 +195,8 @@ func AnomalyLabel(kind string) string {
 		return "未知订单"
 	case AnomalyNotPayable:
 		return "重复缴费"
+	case AnomalyPositionCancelled:
+		return "职位取消退款"
 	}
 	return kind
 }
@@ -374,6 +378,9 @@ func PaymentMessage(o *Order, examName string) (title, body string) {
 // AnomalyMessage tells the candidate that a payment could not be used as
 // their fee and will be refunded, so they neither worry nor pay twice.
 func AnomalyMessage(a *PaymentAnomaly) (title, body string) {
+	if a.Kind == AnomalyPositionCancelled {
+		return "报考费待退款", "您报考的职位已取消，报考费（" + FormatYuan(a.AmountFen) + " 元，交易号 " + a.TradeNo + "）已登记退款，将原路退回。"
+	}
 	return "支付宝付款待退款", "您的一笔支付宝付款（" + FormatYuan(a.AmountFen) + " 元，交易号 " + a.TradeNo + "）未能用于缴费（" +
 		AnomalyLabel(a.Kind) + "），已登记，将原路退回。请在“网上缴费”查看缴费状态，如已显示已缴费请勿再次付款。"
 }

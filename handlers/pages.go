@@ -81,6 +81,9 @@ func situation(app *domain.Application, exam *domain.Exam, hasPhoto bool, now ti
 		hs.FlowHref = "/apply"
 	}
 	switch {
+	case app != nil && app.Opening.Pending() && app.State == domain.StatePaid:
+		hs.NextLabel = "改报或申请退款"
+		hs.NextHref = "/opening/" + exam.ID
 	case sit.Next != nil:
 		hs.NextLabel = "下一步：" + nextStepLabel(sit.Next.Key, sit.Next.Title)
 		hs.NextHref = stepHref(exam.ID, sit.Next.Key)

@@ -55,6 +55,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	s.staffRoutes(app)    // routes_staff.go: staff accounts, support, audit log, outbox
 	s.reviewRoutes(app)   // routes_review.go: 资格审核 dashboard, decisions, exports, overview
 	s.ticketRoutes(app)   // routes_ticket.go: venues, seats, 打印准考证, 入场核验
+	s.openingRoutes(app)  // opening.go: 开考比例, 取消职位/核减计划, 改报或退款
 
 	// Steps whose features come with later work: honest pages, never fake ones.
 	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))

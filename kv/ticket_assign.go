@@ -71,6 +71,10 @@ func (s *Store) AssignSeats(examID string, actor *domain.Account, seed uint64, n
 			return err
 		}
 		cands, err = tx.seatCandidates(examID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.openingGate(examID, now) // 开考比例 settled (opening.go)
 		return err
 	})
 	if err != nil {
@@ -126,8 +130,29 @@ func (s *Store) AssignSeats(examID string, actor *domain.Account, seed uint64, n
 }
 
 // seatCandidates lists the exam's applications that hold or wait for a
-// seat (paid, ticket_issued), from the position index (no record reads).
-func (tx *Tx) seatCandidates(examID string) (list []domain.SeatCandidate, err error) {
+// seat: paid or ticket_issued, in a position that was not cancelled for
+// too few applicants (开考比例, opening.go).
+func (tx *Tx) seatCandidates(examID string) ([]domain.SeatCandidate, error) {
+	all, err := tx.seatCandidatesAll(examID)
+	if err != nil {
+		return nil, err
+	}
+	decided, err := tx.positionOpenings(examID)
+	if err != nil || len(decided) == 0 {
+		return all, err
+	}
+	list := all[:0]
+	for _, c := range all {
+		if !decided[c.PositionCode].Cancelled() {
+			list = append(list, c)
+		}
+	}
+	return list, nil
+}
+
+// seatCandidatesAll lists the exam's paid and ticket_issued applications,
+// from the position index (no record reads).
+func (tx *Tx) seatCandidatesAll(examID string) (list []domain.SeatCandidate, err error) {
 	prefix := prefixAppPos + examID + "/"
 	err = tx.Scan(prefix, ScanOptions{}, func(key string, v []byte) error {
 		st := domain.State(v)
