@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"examreg/domain"
 	"examreg/handlers"
 	"examreg/kv"
@@ -44,6 +46,53 @@ func TestBrowserTicket(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+
+	// 开考比例: once payment has closed (day 20), 陈静's position has 1 paid
+	// applicant, below 3:1 of its plan: the administrator cancels it and she
+	// switches (改报) to another position within the window.
+	offset.Store(int64(21 * 24 * time.Hour))
+	from := app.PositionCode
+	t.Run("administrator cancels an under-subscribed position", func(t *testing.T) {
+		b := newTab(t, srv)
+		b.loginAdmin()
+		b.open("/admin/exams/" + exam.ID + "/opening")
+		b.fillByLabel("开考比例（已缴费人数 : 遴选计划，如 3 表示 3:1）", "3")
+		end := clock().Add(48 * time.Hour).In(domain.Shanghai).Format(domain.DatetimeLocal)
+		eval[chromedp.Void](b, fmt.Sprintf(`void (document.getElementById("f-switch_end").value = %q)`, end))
+		b.submit("保存设置")
+		b.waitForText("开考比例设置已保存")
+		b.assertText("开考比例 3:1")
+		if got := b.byTestID("under-" + from); !strings.Contains(got, "取消职位") {
+			b.fatalf("row of %s: %q", from, got)
+		}
+		b.screenshot("opening-under-ratio")
+		pressTestID(b, "cancel-"+from)
+		b.waitForText("已取消，已通知 1 名已缴费考生")
+		b.assertText("改报 0 人，退款 0 人，未选择 1 人")
+		b.screenshot("opening-admin")
+	})
+	var to string
+	t.Run("candidate switches to another position", func(t *testing.T) {
+		b := newTab(t, srv)
+		b.loginAs(login, demoPassword)
+		b.open("/")
+		b.assertText("因未达开考比例已取消")
+		b.clickText("改报或申请退款")
+		b.waitForText("职位取消：改报或退款")
+		b.screenshot("opening-switch")
+		to = eval[string](b, `document.querySelector("[data-testid=switch-options] input[name=position_code]").value`)
+		b.fillByLabel("改报职位代码", from)
+		b.submit("确认改报")
+		b.waitForText("不能改报原职位")
+		b.fillByLabel("改报职位代码", to)
+		b.submit("确认改报")
+		b.waitForText("改报成功")
+		b.assertText("您已于")
+		b.open("/status")
+		b.assertText("您已改报职位 " + from + " → " + to)
+	})
+	// Seats wait for the 改报截止 (day 23).
+	offset.Store(int64(24 * 24 * time.Hour))
 
 	var ticketNo string
 	t.Run("administrator assigns seats", func(t *testing.T) {
@@ -111,6 +160,16 @@ func TestBrowserTicket(t *testing.T) {
 		b.screenshot("tampered")
 		b.assertPhoneLayout("check-in refusal")
 	})
+}
+
+// pressTestID presses the button with this data-testid and waits for the page it loads.
+func pressTestID(b *tab, id string) {
+	b.t.Helper()
+	ctx, cancel := b.stepCtx()
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=%q]`, id)), chromedp.NodeVisible)); err != nil {
+		b.fatalf("press %s: %v", id, err)
+	}
 }
 
 // demoExam returns the seeded demo exam.

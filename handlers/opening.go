@@ -80,7 +80,11 @@ func (s *Server) openingPage(c *fiber.Ctx, status int, f openingForm) error {
 			row.QuotaValue = f.quota
 			row.QuotaError = domain.ErrorFields(f.err)["quota"]
 		}
-		p.Under = append(p.Under, row)
+		if r.Paid > 0 {
+			p.Under = append(p.Under, row)
+		} else {
+			p.Empty = append(p.Empty, row)
+		}
 	}
 	for _, r := range ov.Decided {
 		row := openingRow(r)
@@ -164,7 +168,7 @@ func (s *Server) settleUndecided(c *fiber.Ctx) error {
 
 // maxSwitchOptions bounds the positions listed on the 改报 page; any other
 // is reached by typing its code.
-const maxSwitchOptions = 50
+const maxSwitchOptions = 20
 
 // showSwitch is 改报或退款 for the candidate's own application to the exam.
 func (s *Server) showSwitch(c *fiber.Ctx) error {
