@@ -4,11 +4,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
+	"examreg/views/pdfdoc"
 )
 
 // ticketRoutes: venues, seat assignment and rosters (administrators), 打印准考证
 // (candidates), 入场核验 (invigilators).
 func (s *Server) ticketRoutes(app *fiber.App) {
+	go pdfdoc.WarmTicketFont() // the first 准考证 need not wait for the font cut
 	adm := s.requireRole(domain.RoleAdmin)
 	app.Get("/admin/exams/:id/venues", adm, s.adminVenues)
 	app.Post("/admin/exams/:id/ticket-settings", adm, limitBody(formLimit), s.saveTicketSettings)

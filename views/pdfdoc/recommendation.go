@@ -116,9 +116,13 @@ type form struct {
 }
 
 // newForm sets up an A4 document with the embedded CJK font.
-func newForm() *form {
+func newForm() *form { return newFormWith(fonts.CJK) }
+
+// newFormWith sets up an A4 document with the given TrueType font (the
+// full CJK font or the ticket's prepared cut of it, ticketfont.go).
+func newFormWith(font []byte) *form {
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(fontName, "", fonts.CJK)
+	pdf.AddUTF8FontFromBytes(fontName, "", font)
 	pdf.SetMargins(marginX, marginTop, marginX)
 	// Page breaks are placed by the layout code, which knows row heights;
 	// fpdf's automatic break would split a bordered row in two.

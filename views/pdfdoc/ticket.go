@@ -51,7 +51,8 @@ func TicketPDF(d TicketData) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ticket pdf: qr: %w", err)
 	}
-	f := newForm()
+	f := newFormWith(fontFor(append([]string{d.ExamName, d.Name, d.Sex, d.IDNumber, d.TicketNo, d.Position, d.VenueName,
+		d.Address, d.Transport, d.Instructions, d.AppID}, d.Subjects...)...))
 	pdf := f.pdf
 	pdf.SetCreationDate(d.GeneratedAt)
 	pdf.SetModificationDate(d.GeneratedAt)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"examreg/static/fonts"
 )
 
 func sampleTicket() TicketData {
@@ -65,6 +67,41 @@ func BenchmarkTicketPDF(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := TicketPDF(d); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTicketFontChoice: a ticket in GB 2312 characters is drawn with the
+// prepared cut of the font; a name with a rarer character (堃 is GBK, not
+// GB 2312) falls back to the full font, and both print their text.
+func TestTicketFontChoice(t *testing.T) {
+	common := sampleTicket()
+	if got := fontFor(common.Name, common.Address, common.Instructions); len(got) >= len(fonts.CJK) {
+		t.Fatalf("common text: full font (%d bytes)", len(got))
+	}
+	rare := sampleTicket()
+	rare.Name = "王堃"
+	if got := fontFor(rare.Name); len(got) != len(fonts.CJK) {
+		t.Fatalf("rare name: cut font (%d bytes)", len(got))
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	for _, d := range []TicketData{common, rare} {
+		pdf, err := TicketPDF(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("pdftotext", "-", "-")
+		cmd.Stdin = strings.NewReader(string(pdf))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{d.Name, "武汉市第一中学", "座位号", "入场核验二维码"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("%s: PDF text lacks %q", d.Name, want)
+			}
 		}
 	}
 }
