@@ -51,8 +51,20 @@ func (s *Server) venuesPage(c *fiber.Ctx, status int, typed *domain.TicketSettin
 		return lerr
 	}
 	p := views.AdminVenuesProps{CSRF: tok, ExamID: exam.ID, ExamName: exam.Name, Run: run, Paid: paid, ExamNo: settings.ExamNo, Instructions: settings.Instructions}
+	att, lerr := s.store.Attendance(exam.ID)
+	if lerr != nil {
+		return lerr
+	}
 	for _, v := range venues {
-		p.Venues = append(p.Venues, views.VenueRow{No: v.No, Name: v.Name, Address: v.Address, Rooms: v.Rooms, Seats: v.Seats()})
+		row := views.VenueRow{No: v.No, Name: v.Name, Address: v.Address, Rooms: v.Rooms, Seats: v.Seats(), Attendance: map[int][2]int{}}
+		for _, r := range v.Rooms {
+			if a, ok := att[kv.RoomKey{Venue: v.No, Room: r.No}]; ok {
+				row.Attendance[r.No] = [2]int{a.Seated, a.CheckedIn}
+				row.Seated += a.Seated
+				row.Checkedin += a.CheckedIn
+			}
+		}
+		p.Venues = append(p.Venues, row)
 		p.Seats += v.Seats()
 	}
 	if err != nil {
@@ -274,6 +286,7 @@ func (s *Server) showRoster(c *fiber.Ctx) error {
 		row := views.RosterRow{SeatNo: e.Seat.SeatNo, TicketNo: e.Seat.TicketNo, Name: e.Name, Sex: e.Sex, IDNumber: e.IDNumber, Position: e.Position}
 		if !e.CheckedIn.IsZero() {
 			row.CheckedIn = domain.FormatTime(e.CheckedIn)
+			p.CheckedIn++
 		}
 		row.PhotoURL = s.photoDataURL(e.PhotoID)
 		p.Rows = append(p.Rows, row)
@@ -309,15 +322,22 @@ func (s *Server) exportRoster(c *fiber.Ctx) error {
 	if err := book.SetSheetRow(sheet, "A2", &header); err != nil {
 		return err
 	}
+	checkedIn := 0
 	for i, e := range list {
 		checked := ""
 		if !e.CheckedIn.IsZero() {
 			checked = domain.FormatTime(e.CheckedIn)
+			checkedIn++
 		}
 		row := []any{e.Seat.SeatNo, e.Seat.TicketNo, e.Name, e.Sex, e.IDNumber, e.Position, checked, ""}
 		if err := book.SetSheetRow(sheet, "A"+strconv.Itoa(i+3), &row); err != nil {
 			return err
 		}
+	}
+	// The count the invigilators sign off: seated and checked in so far.
+	total := []any{"合计", fmt.Sprintf("考生 %d 人", len(list)), fmt.Sprintf("已签到 %d 人", checkedIn), fmt.Sprintf("未签到 %d 人", len(list)-checkedIn)}
+	if err := book.SetSheetRow(sheet, "A"+strconv.Itoa(len(list)+3), &total); err != nil {
+		return err
 	}
 	buf, err := book.WriteToBuffer()
 	if err != nil {

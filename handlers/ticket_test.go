@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"examreg/domain"
 	"examreg/kv"
 )
@@ -213,11 +215,53 @@ func TestTicketJourney(t *testing.T) {
 		wantStatus(t, r, http.StatusNotFound, "number of another exam")
 		foreign := domain.SignTicket(key, domain.TicketClaims{ExamID: "otherexam", TicketNo: ticketNo, AppID: appID})
 		wantStatus(t, inv.PostForm("/checkin", url.Values{"code": {foreign}}), http.StatusForbidden, "foreign exam token")
-		r = admin.Get(fmt.Sprintf("%s/venues/1/rooms/%d", base, atoi(ticketNo[6:9])))
+		room := atoi(ticketNo[6:9])
+		r = admin.Get(fmt.Sprintf("%s/venues/1/rooms/%d", base, room))
 		if !strings.Contains(r.TestID("roster"), "2023-04-05") {
 			t.Fatal("roster does not show the check-in time")
 		}
+		if got := r.TestID("roster-attendance"); got != "已签到：1" {
+			t.Fatalf("roster attendance %q", got)
+		}
+		// The sheet's Excel link is the export route, and the sheet counts the check-in.
+		href, _ := r.Doc().Find(`[data-testid="roster-xlsx"]`).Attr("href")
+		x := admin.Get(href)
+		wantStatus(t, x, http.StatusOK, "roster xlsx from the page's link")
+		book, err := excelize.OpenReader(strings.NewReader(x.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := book.GetRows("Sheet1")
+		last := strings.Join(rows[len(rows)-1], " ")
+		if !strings.Contains(last, "已签到 1 人") {
+			t.Fatalf("xlsx total row %q", last)
+		}
+		r = admin.Get(base + "/venues")
+		seated := 0
+		for _, v := range rosterCounts(t, ts) {
+			seated += v
+		}
+		if got, want := r.TestID("attendance-1"), fmt.Sprintf("1 / %d", seated); got != want {
+			t.Fatalf("venue attendance %q, want %q", got, want)
+		}
+		if got := r.TestID(fmt.Sprintf("attendance-1-%d", room)); !strings.Contains(got, "签到 1/") {
+			t.Fatalf("room attendance %q", got)
+		}
 	})
+}
+
+// rosterCounts is the seated candidates per room of venue 1, from the store.
+func rosterCounts(t *testing.T, ts *testServer) map[int]int {
+	t.Helper()
+	list, err := ts.store.Roster(fxExamID, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]int{}
+	for _, e := range list {
+		out[e.Seat.RoomNo]++
+	}
+	return out
 }
 
 func atoi(s string) int {

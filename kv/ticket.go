@@ -173,3 +173,46 @@ func (s *Store) CheckIn(inv *domain.Account, input string, pub ed25519.PublicKey
 	})
 	return res, err
 }
+
+// RoomKey names a 考场: 考点编号 and 考场号.
+type RoomKey struct{ Venue, Room int }
+
+// RoomAttendance is one room's seated candidates and how many of them
+// have checked in at the door.
+type RoomAttendance struct{ Seated, CheckedIn int }
+
+// Attendance counts, per room of the exam, the seated candidates and the
+// check-ins among them, from two key-only scans (the 准考证号 index and
+// the check-in records): cheap enough to show on every page view while
+// invigilators scan. A check-in of a number no longer seated (seats
+// re-assigned) is not counted.
+func (s *Store) Attendance(examID string) (map[RoomKey]RoomAttendance, error) {
+	out := map[RoomKey]RoomAttendance{}
+	seated := map[string]RoomKey{}
+	err := s.View(func(tx *Tx) error {
+		prefix := seatNoPrefix(examID)
+		if err := tx.Scan(prefix, ScanOptions{KeysOnly: true}, func(key string, _ []byte) error {
+			no := key[len(prefix):]
+			if _, v, r, _, err := domain.ParseTicketNumber(no); err == nil {
+				k := RoomKey{v, r}
+				seated[no] = k
+				a := out[k]
+				a.Seated++
+				out[k] = a
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		prefix = prefixCheckIn + examID + "/"
+		return tx.Scan(prefix, ScanOptions{KeysOnly: true}, func(key string, _ []byte) error {
+			if k, ok := seated[key[len(prefix):]]; ok {
+				a := out[k]
+				a.CheckedIn++
+				out[k] = a
+			}
+			return nil
+		})
+	})
+	return out, err
+}
