@@ -103,10 +103,22 @@ func (tx *Tx) reviewEntryOf(a *domain.Application) (reviewEntry, error) {
 	return e, nil
 }
 
+// sameReviewEntry reports whether old and a have the same queue key and
+// value by what reviewEntryOf reads from them: exam, position, bucket,
+// time in the bucket and 补正截止. (The 考场编排 writes 100,000 of these.)
+func sameReviewEntry(old, a *domain.Application) bool {
+	return old != nil && old.ExamID == a.ExamID && old.PositionCode == a.PositionCode &&
+		domain.ReviewBucket(old) == domain.ReviewBucket(a) && domain.BucketSince(old).Equal(domain.BucketSince(a)) &&
+		old.CorrectionDeadline.Equal(a.CorrectionDeadline)
+}
+
 // indexReview moves the application's queue entry from where old had it to
 // where a needs it, inside the transaction that writes a, and adjusts the
 // in-memory queue counts once it commits.
 func (tx *Tx) indexReview(old, a *domain.Application) error {
+	if sameReviewEntry(old, a) {
+		return nil // e.g. paid → ticket_issued: same queue, same place; no position read
+	}
 	var before reviewEntry
 	if old != nil {
 		var err error

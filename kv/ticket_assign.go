@@ -12,12 +12,13 @@ import (
 	"examreg/domain"
 )
 
-// seatBatch is how many applications one transaction of a seat run writes.
-// Each costs its application record (a few KiB with history), the seat, the
-// number index and a count shard; 100 stay well under the ~1.2 MiB Badger
-// allows a transaction with our options. A batch that is still too big is
-// split (see writeSeatBatch).
-const seatBatch = 100
+// seatBatch is how many applications one transaction of a seat run first
+// tries to write. Each costs its application record (1–10 KiB with form and
+// history), the seat, the number index and a count shard, against the
+// ~1.2 MiB Badger allows a transaction with our options; fewer, larger
+// commits wait less on the write queue. A batch Badger finds too big is
+// halved, and the run goes on with the size that fitted (writeSeats).
+const seatBatch = 400
 
 // seatRunMu lets one seat run write at a time: two administrators pressing
 // 开始编排 together would otherwise interleave batches of two plans and each
@@ -108,11 +109,8 @@ func (s *Store) AssignSeats(examID string, actor *domain.Account, seed uint64, n
 	}); err != nil {
 		return nil, err
 	}
-	for start := 0; start < len(plan); start += seatBatch {
-		batch := plan[start:min(start+seatBatch, len(plan))]
-		if err := s.writeSeatBatch(exam, run, batch, now); err != nil {
-			return nil, err
-		}
+	if err := s.writeSeats(exam, run, plan, now); err != nil {
+		return nil, err
 	}
 	if err := s.removeStaleSeats(examID, run.ID); err != nil {
 		return nil, err
@@ -168,10 +166,28 @@ func (tx *Tx) seatCandidatesAll(examID string) (list []domain.SeatCandidate, err
 	return list, err
 }
 
-// writeSeatBatch writes one batch in one transaction; a batch Badger finds
-// too big is split in halves.
+// writeSeats writes the plan in batches of seatBatch, halving the size
+// for the rest of the run whenever Badger finds a batch too big.
+func (s *Store) writeSeats(exam *domain.Exam, run *domain.SeatRun, plan []domain.Seat, now time.Time) error {
+	size := seatBatch
+	for start := 0; start < len(plan); {
+		batch := plan[start:min(start+size, len(plan))]
+		err := s.writeSeatBatch(exam, run, batch, now)
+		if errors.Is(err, badger.ErrTxnTooBig) && size > 1 {
+			size /= 2
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		start += len(batch)
+	}
+	return nil
+}
+
+// writeSeatBatch writes one batch in one transaction (nothing when it fails).
 func (s *Store) writeSeatBatch(exam *domain.Exam, run *domain.SeatRun, batch []domain.Seat, now time.Time) error {
-	err := s.Update(func(tx *Tx) error {
+	return s.Update(func(tx *Tx) error {
 		for i := range batch {
 			if err := tx.writeSeat(exam, run, &batch[i], now); err != nil {
 				return err
@@ -184,14 +200,6 @@ func (s *Store) writeSeatBatch(exam *domain.Exam, run *domain.SeatRun, batch []d
 		cur.Written += len(batch)
 		return tx.Put(seatRunKey(exam.ID), &cur)
 	})
-	if errors.Is(err, badger.ErrTxnTooBig) && len(batch) > 1 {
-		half := len(batch) / 2
-		if err := s.writeSeatBatch(exam, run, batch[:half], now); err != nil {
-			return err
-		}
-		return s.writeSeatBatch(exam, run, batch[half:], now)
-	}
-	return err
 }
 
 // writeSeat gives one application its seat and, when it is still paid, the
