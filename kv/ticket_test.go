@@ -314,7 +314,6 @@ func BenchmarkAssignSeats100k(b *testing.B) {
 	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
-
 // BenchmarkCheckIn is one check-in lookup by 准考证号 (after the first, each is a warning: a read-write transaction that writes nothing).
 func BenchmarkCheckIn(b *testing.B) {
 	s := openTemp(b, false)
