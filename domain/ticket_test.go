@@ -353,3 +353,34 @@ func TestTicketTokenAndCheckIn(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []SubjectSlot
+		bad      string // part of the message
+	}{
+		{"two subjects", "公共科目笔试 2026-12-20 09:00-11:30\n\n专业科目 2026-12-20 14:00-16:00",
+			[]SubjectSlot{{"公共科目笔试", "2026-12-20", "09:00", "11:30"}, {"专业科目", "2026-12-20", "14:00", "16:00"}}, ""},
+		{"dashes and spaces", "案例分析　2026-12-21 9:00 — 11:00", []SubjectSlot{{"案例分析", "2026-12-21", "09:00", "11:00"}}, ""},
+		{"empty", " \n ", nil, ""},
+		{"no times", "公共科目笔试 2026-12-20", nil, "第 1 行"},
+		{"bad date", "公共科目笔试 2026-13-40 09:00-11:30", nil, "日期"},
+		{"bad time", "公共科目笔试 2026-12-20 9点-11点", nil, "时间"},
+		{"end before start", "公共科目笔试 2026-12-20 11:30-09:00", nil, "晚于"},
+		{"overlap", "甲 2026-12-20 09:00-11:30\n乙 2026-12-20 11:00-12:00", nil, "重叠"},
+	} {
+		got, err := ParseSchedule(tc.in)
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.bad == "" && fmt.Sprint(got) != fmt.Sprint(tc.want):
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		case tc.bad != "" && !strings.Contains(ErrorFields(err)["schedule"], tc.bad):
+			t.Errorf("%s: got %v, want a schedule message with %q", tc.name, err, tc.bad)
+		}
+	}
+	if s := (SubjectSlot{"公共科目笔试", "2026-12-20", "09:00", "11:30"}).String(); s != "公共科目笔试　2026年12月20日 09:00—11:30" {
+		t.Errorf("String() = %q", s)
+	}
+}

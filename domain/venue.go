@@ -151,8 +151,94 @@ type TicketSettings struct {
 	// ExamNo is the 4-digit 考试代码 that starts every 准考证号 of the exam.
 	ExamNo string `json:"exam_no"`
 	// Instructions is the 考生须知 printed on every ticket (plain text, blank line between paragraphs).
-	Instructions string    `json:"instructions"`
+	Instructions string `json:"instructions"`
+	// Schedule is the 笔试 timetable printed on the ticket: one slot per
+	// 科目 with its date and times (empty: the exam's subject names only).
+	Schedule []SubjectSlot `json:"schedule,omitempty"`
+	// ScheduleText is the schedule as typed, to show a refused form again.
+	ScheduleText string    `json:"-"`
 	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// SubjectSlot is one 科目 of the timetable: date YYYY-MM-DD, times HH:MM (Beijing time).
+type SubjectSlot struct {
+	Subject string `json:"subject"`
+	Date    string `json:"date"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+// String words the slot for the ticket: "公共科目笔试　2026年12月20日 09:00—11:30".
+func (s SubjectSlot) String() string {
+	d, err := time.Parse("2006-01-02", s.Date)
+	date := s.Date
+	if err == nil {
+		date = d.Format("2006年01月02日")
+	}
+	return s.Subject + "　" + date + " " + s.Start + "—" + s.End
+}
+
+// MaxScheduleSlots bounds the timetable (it must fit on the ticket).
+const MaxScheduleSlots = 10
+
+// ParseSchedule reads the timetable textarea: one 科目 a line, "科目 日期
+// 开始-结束", e.g. "公共科目笔试 2026-12-20 09:00-11:30". Blank lines are
+// skipped. A bad date or time, an end not after the start, or a slot
+// overlapping another on the same day is refused (EINVALID, field
+// "schedule") with the line named.
+func ParseSchedule(text string) ([]SubjectSlot, error) {
+	var out []SubjectSlot
+	for i, line := range strings.Split(text, "\n") {
+		parts := strings.Fields(strings.NewReplacer("　", " ", "—", "-", "–", "-", "～", "-", "~", "-", "至", "-").Replace(line))
+		if len(parts) == 0 {
+			continue
+		}
+		where := "第 " + strconv.Itoa(i+1) + " 行："
+		if len(parts) == 4 && strings.HasPrefix(parts[3], "-") {
+			parts = []string{parts[0], parts[1], parts[2] + parts[3]}
+		} else if len(parts) == 5 && parts[3] == "-" {
+			parts = []string{parts[0], parts[1], parts[2] + "-" + parts[4]}
+		}
+		if len(parts) != 3 {
+			return nil, FieldError("schedule", where+"请按“科目 日期 开始-结束”填写，如：公共科目笔试 2026-12-20 09:00-11:30。")
+		}
+		slot := SubjectSlot{Subject: parts[0], Date: parts[1]}
+		if utf8.RuneCountInString(slot.Subject) > 30 {
+			return nil, FieldError("schedule", where+"科目名称不能超过 30 个字。")
+		}
+		if _, err := time.Parse("2006-01-02", slot.Date); err != nil {
+			return nil, FieldError("schedule", where+"日期须为 YYYY-MM-DD，如 2026-12-20。")
+		}
+		start, end, ok := strings.Cut(parts[2], "-")
+		ts, err1 := time.Parse("15:04", start)
+		te, err2 := time.Parse("15:04", end)
+		switch {
+		case !ok || err1 != nil || err2 != nil:
+			return nil, FieldError("schedule", where+"时间须为“开始-结束”，如 09:00-11:30。")
+		case !te.After(ts):
+			return nil, FieldError("schedule", where+"结束时间须晚于开始时间。")
+		}
+		slot.Start, slot.End = ts.Format("15:04"), te.Format("15:04")
+		for _, o := range out {
+			if o.Date == slot.Date && o.Start < slot.End && slot.Start < o.End {
+				return nil, FieldError("schedule", where+"与“"+o.Subject+"”的考试时间重叠。")
+			}
+		}
+		out = append(out, slot)
+	}
+	if len(out) > MaxScheduleSlots {
+		return nil, FieldError("schedule", "最多 10 个科目。")
+	}
+	return out, nil
+}
+
+// ScheduleText writes a timetable back in the textarea's form.
+func ScheduleText(slots []SubjectSlot) string {
+	var b strings.Builder
+	for _, s := range slots {
+		b.WriteString(s.Subject + " " + s.Date + " " + s.Start + "-" + s.End + "\n")
+	}
+	return b.String()
 }
 
 // MaxInstructions bounds the 考生须知, in characters: it must fit on the ticket's one page.

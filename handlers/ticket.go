@@ -108,6 +108,9 @@ func (s *Server) ticketData(c *fiber.Ctx, appID string) (d *pdfdoc.TicketData, v
 		Subjects: exam.Subjects, Instructions: settings.Instructions, AppID: app.ID, GeneratedAt: app.UpdatedAt,
 		Token: domain.SignTicket(key, domain.TicketClaims{ExamID: exam.ID, TicketNo: seat.TicketNo, AppID: app.ID}),
 	}
+	for _, slot := range settings.Schedule {
+		d.Schedule = append(d.Schedule, slot.String())
+	}
 	photoID := app.PhotoID
 	if photoID == "" {
 		photoID = acct.PhotoID
@@ -158,7 +161,7 @@ func (s *Server) renderTicket(c *fiber.Ctx, appID string) error {
 	}
 	p := views.TicketProps{
 		AppID: appID, ExamName: d.ExamName, Name: d.Name, Sex: d.Sex, IDNumber: d.IDNumber, TicketNo: d.TicketNo, Position: d.Position,
-		VenueName: d.VenueName, Address: d.Address, Transport: d.Transport, RoomNo: d.RoomNo, SeatNo: d.SeatNo, Subjects: d.Subjects,
+		VenueName: d.VenueName, Address: d.Address, Transport: d.Transport, RoomNo: d.RoomNo, SeatNo: d.SeatNo, Subjects: d.Subjects, Schedule: d.Schedule,
 		QRURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr),
 	}
 	if len(d.Photo) > 0 {

@@ -50,7 +50,11 @@ func (s *Server) venuesPage(c *fiber.Ctx, status int, typed *domain.TicketSettin
 	if lerr != nil {
 		return lerr
 	}
-	p := views.AdminVenuesProps{CSRF: tok, ExamID: exam.ID, ExamName: exam.Name, Run: run, Paid: paid, ExamNo: settings.ExamNo, Instructions: settings.Instructions}
+	p := views.AdminVenuesProps{CSRF: tok, ExamID: exam.ID, ExamName: exam.Name, Run: run, Paid: paid, ExamNo: settings.ExamNo, Instructions: settings.Instructions,
+		Schedule: settings.ScheduleText, Subjects: exam.Subjects}
+	if typed == nil {
+		p.Schedule = domain.ScheduleText(settings.Schedule)
+	}
 	att, lerr := s.store.Attendance(exam.ID)
 	if lerr != nil {
 		return lerr
@@ -85,14 +89,35 @@ func (s *Server) refusedOr(c *fiber.Ctx, typed *domain.TicketSettings, err error
 
 // saveTicketSettings saves the 考试代码 and 考生须知.
 func (s *Server) saveTicketSettings(c *fiber.Ctx) error {
-	t := &domain.TicketSettings{ExamID: param(c, "id"), ExamNo: formValue(c, "exam_no"), Instructions: formValue(c, "instructions")}
-	if err := t.Validate(); err != nil {
+	t := &domain.TicketSettings{ExamID: param(c, "id"), ExamNo: formValue(c, "exam_no"), Instructions: formValue(c, "instructions"),
+		ScheduleText: formValue(c, "schedule")}
+	sched, serr := domain.ParseSchedule(t.ScheduleText)
+	t.Schedule = sched
+	if err := joinFieldErrors(t.Validate(), serr); err != nil {
 		return s.refusedOr(c, t, err)
 	}
 	if err := s.store.SaveTicketSettings(t, s.staffAudit(c, "ticket.settings", ""), s.now()); err != nil {
 		return s.refusedOr(c, t, err)
 	}
 	return s.redirectFlash(c, "/admin/exams/"+t.ExamID+"/venues", "ok", "准考证设置已保存。")
+}
+
+// joinFieldErrors merges the field messages of two validations (nil when both passed).
+func joinFieldErrors(errs ...error) error {
+	fe := domain.FieldErrors{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		fields := domain.ErrorFields(err)
+		if len(fields) == 0 {
+			return err
+		}
+		for k, v := range fields {
+			fe.Add(k, v)
+		}
+	}
+	return fe.Err()
 }
 
 // assignSeats runs (or resumes) the seat assignment with the typed seed or a random one.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,7 +86,16 @@ func TestTicketJourney(t *testing.T) {
 		if r.FieldError("exam_no") == "" {
 			t.Fatal("no message at exam_no")
 		}
-		r = admin.PostForm(base+"/ticket-settings", url.Values{"exam_no": {"2023"}, "instructions": {"一、携带准考证和身份证。\n\n二、开考后30分钟不得入场。"}})
+		r = admin.PostForm(base+"/ticket-settings", url.Values{"exam_no": {"2023"}, "schedule": {"公共科目笔试 2023-04-20 11:30-09:00"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity, "schedule ending before it starts")
+		if !strings.Contains(r.FieldError("schedule"), "晚于") {
+			t.Fatalf("schedule error: %q", r.FieldError("schedule"))
+		}
+		if st, _ := ts.store.TicketSettings(fxExamID); st.ExamNo != "" {
+			t.Fatal("refused settings were stored")
+		}
+		r = admin.PostForm(base+"/ticket-settings", url.Values{"exam_no": {"2023"}, "instructions": {"一、携带准考证和身份证。\n\n二、开考后30分钟不得入场。"},
+			"schedule": {"公共科目笔试 2023-04-20 09:00-11:30\n专业科目 2023-04-20 14:30-16:30"}})
 		wantStatus(t, r, http.StatusSeeOther, "settings")
 		admin.Get(base + "/venues/new")
 		r = admin.PostForm(base+"/venues", url.Values{"no": {"1"}, "name": {"武汉一中"}, "address": {"武汉市江岸区"}, "rooms": {"1 2\n2 0"}})
@@ -156,10 +166,21 @@ func TestTicketJourney(t *testing.T) {
 		if src, _ := r.Doc().Find(`[data-testid="ticket-qr"]`).Attr("src"); !strings.HasPrefix(src, "data:image/png;base64,") {
 			t.Fatal("no QR image")
 		}
+		if got := r.TestID("ticket-subjects"); !strings.Contains(got, "公共科目笔试　2023年04月20日 09:00—11:30") || !strings.Contains(got, "专业科目　2023年04月20日 14:30—16:30") {
+			t.Fatalf("timetable on the page: %q", got)
+		}
 		pdf := cand.Get("/ticket/" + appID + "/ticket.pdf")
 		wantStatus(t, pdf, http.StatusOK, "PDF")
 		if !strings.HasPrefix(pdf.Body, "%PDF") {
 			t.Fatal("not a PDF")
+		}
+		if _, err := exec.LookPath("pdftotext"); err == nil {
+			cmd := exec.Command("pdftotext", "-", "-")
+			cmd.Stdin = strings.NewReader(pdf.Body)
+			out, err := cmd.Output()
+			if err != nil || !strings.Contains(string(out), "14:30—16:30") {
+				t.Fatalf("timetable in the PDF: %v\n%s", err, out)
+			}
 		}
 		again := cand.Get("/ticket/" + appID + "/ticket.pdf")
 		if again.Body != pdf.Body {

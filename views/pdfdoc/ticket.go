@@ -26,6 +26,7 @@ type TicketData struct {
 	RoomNo       int
 	SeatNo       int
 	Subjects     []string
+	Schedule     []string // timetable lines (科目, date, times); when set, printed instead of Subjects
 	Instructions string // 考生须知, blank line between paragraphs
 	Photo        []byte // normalised JPEG; empty prints a "贴照片处" box
 	Token        string // the QR code's signed token
@@ -52,7 +53,7 @@ func TicketPDF(d TicketData) ([]byte, error) {
 		return nil, fmt.Errorf("ticket pdf: qr: %w", err)
 	}
 	f := newFormWith(fontFor(append([]string{d.ExamName, d.Name, d.Sex, d.IDNumber, d.TicketNo, d.Position, d.VenueName,
-		d.Address, d.Transport, d.Instructions, d.AppID}, d.Subjects...)...))
+		d.Address, d.Transport, d.Instructions, d.AppID}, append(d.Subjects, d.Schedule...)...)...))
 	pdf := f.pdf
 	pdf.SetCreationDate(d.GeneratedAt)
 	pdf.SetModificationDate(d.GeneratedAt)
@@ -79,7 +80,11 @@ func TicketPDF(d TicketData) ([]byte, error) {
 	if d.Transport != "" {
 		f.row(x, fixedRowMinH, lbl(labelW, "交通提示"), txt(tableW-labelW, d.Transport))
 	}
-	f.row(x, fixedRowMinH, lbl(labelW, "笔试科目"), txt(tableW-labelW, strings.Join(d.Subjects, "、")))
+	if len(d.Schedule) > 0 {
+		f.row(x, fixedRowMinH, lbl(labelW, "笔试科目"), txt(tableW-labelW, strings.Join(d.Schedule, "\n")))
+	} else {
+		f.row(x, fixedRowMinH, lbl(labelW, "笔试科目"), txt(tableW-labelW, strings.Join(d.Subjects, "、")))
+	}
 
 	// QR code and the 考生须知 side by side below the table.
 	f.y += 4
