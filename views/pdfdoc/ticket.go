@@ -27,9 +27,9 @@ type TicketData struct {
 	SeatNo       int
 	Subjects     []string
 	Schedule     []string // timetable lines (科目, date, times); when set, printed instead of Subjects
-	Instructions string // 考生须知, blank line between paragraphs
-	Photo        []byte // normalised JPEG; empty prints a "贴照片处" box
-	Token        string // the QR code's signed token
+	Instructions string   // 考生须知, blank line between paragraphs
+	Photo        []byte   // normalised JPEG; empty prints a "贴照片处" box
+	Token        string   // the QR code's signed token
 	AppID        string
 	GeneratedAt  time.Time
 }
