@@ -84,6 +84,9 @@ func DecideCheckIn(inv *Account, seat *Seat, prev *CheckIn, now time.Time) (rec 
 	if inv.Role != RoleInvigilator {
 		return nil, false, Errorf(EFORBIDDEN, "只有监考账号可以签到。")
 	}
+	if inv.Disabled {
+		return nil, false, Errorf(EFORBIDDEN, "该监考账号已被管理员停用。")
+	}
 	examID, _, _ := strings.Cut(inv.Venue, "/")
 	if seat.ExamID != examID {
 		return nil, false, Errorf(EFORBIDDEN, "该准考证不属于本场考试。")
@@ -117,4 +120,30 @@ func (in InvigilatorInput) Validate() error {
 		fields.Add("password", ErrorMessage(err))
 	}
 	return fields.Err()
+}
+
+// CheckInvigilatorOf refuses an account that is not a 监考 account of the
+// exam's venue venueNo (ENOTFOUND: the administrator's page names one).
+func CheckInvigilatorOf(a *Account, examID string, venueNo int) error {
+	if a.Role != RoleInvigilator || a.Venue != VenueScope(examID, venueNo) {
+		return Errorf(ENOTFOUND, "该考点没有这个监考账号。")
+	}
+	return nil
+}
+
+// SetInvigilatorDisabled switches a 监考 account of the venue off (it can
+// neither log in nor check anyone in) or on again; switching it to the
+// state it is in is ECONFLICT.
+func SetInvigilatorDisabled(a *Account, examID string, venueNo int, disabled bool, now time.Time) error {
+	if err := CheckInvigilatorOf(a, examID, venueNo); err != nil {
+		return err
+	}
+	if a.Disabled == disabled {
+		if disabled {
+			return Errorf(ECONFLICT, "该监考账号已是停用状态。")
+		}
+		return Errorf(ECONFLICT, "该监考账号已是启用状态。")
+	}
+	a.Disabled, a.UpdatedAt = disabled, now
+	return nil
 }

@@ -384,3 +384,37 @@ func TestParseSchedule(t *testing.T) {
 		t.Errorf("String() = %q", s)
 	}
 }
+
+func TestSetInvigilatorDisabled(t *testing.T) {
+	now := time.Date(2023, 5, 1, 9, 0, 0, 0, Shanghai)
+	inv := func(disabled bool) *Account {
+		return &Account{ID: "i1", Role: RoleInvigilator, Venue: VenueScope("e1", 1), Disabled: disabled}
+	}
+	for _, tc := range []struct {
+		name     string
+		acct     *Account
+		venue    int
+		disabled bool
+		code     Code
+	}{
+		{"disable", inv(false), 1, true, ""},
+		{"enable", inv(true), 1, false, ""},
+		{"disable twice", inv(true), 1, true, ECONFLICT},
+		{"enable twice", inv(false), 1, false, ECONFLICT},
+		{"other venue", inv(false), 2, true, ENOTFOUND},
+		{"a reviewer", &Account{ID: "r1", Role: RoleReviewer}, 1, true, ENOTFOUND},
+	} {
+		err := SetInvigilatorDisabled(tc.acct, "e1", tc.venue, tc.disabled, now)
+		if ErrorCode(err) != tc.code && !(tc.code == "" && err == nil) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if tc.code == "" && tc.acct.Disabled != tc.disabled {
+			t.Errorf("%s: disabled = %v", tc.name, tc.acct.Disabled)
+		}
+	}
+	// A disabled invigilator checks nobody in, even with a session left open.
+	seat := &Seat{ExamID: "e1", VenueNo: 1, TicketNo: "20230100101"}
+	if _, _, err := DecideCheckIn(inv(true), seat, nil, now); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("disabled check-in: %v", err)
+	}
+}

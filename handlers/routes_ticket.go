@@ -21,6 +21,9 @@ func (s *Server) ticketRoutes(app *fiber.App) {
 	app.Post("/admin/exams/:id/venues/:no", adm, limitBody(formLimit), s.updateVenue)
 	app.Post("/admin/exams/:id/venues/:no/delete", adm, limitBody(formLimit), s.deleteVenue)
 	app.Post("/admin/exams/:id/venues/:no/invigilators", adm, limitBody(formLimit), s.createInvigilator)
+	app.Post("/admin/exams/:id/venues/:no/invigilators/:acct/disable", adm, limitBody(formLimit), s.setInvigilatorDisabled(true))
+	app.Post("/admin/exams/:id/venues/:no/invigilators/:acct/enable", adm, limitBody(formLimit), s.setInvigilatorDisabled(false))
+	app.Post("/admin/exams/:id/venues/:no/invigilators/:acct/password", adm, limitBody(formLimit), s.resetInvigilatorPassword)
 	app.Get("/admin/exams/:id/venues/:no/rooms/:room", adm, s.showRoster)
 	app.Get("/admin/exams/:id/venues/:no/rooms/:room/roster.xlsx", adm, s.exportRoster)
 

@@ -282,6 +282,62 @@ func (s *Server) createInvigilator(c *fiber.Ctx) error {
 	return s.redirectFlash(c, fmt.Sprintf("/admin/exams/%s/venues/%d", v.ExamID, v.No), "ok", "已创建监考账号 "+a.LoginName+"。")
 }
 
+// editVenueProps is the venue's edit form as stored, for re-showing it with a message.
+func editVenueProps(v *domain.Venue) views.VenueFormProps {
+	return views.VenueFormProps{Edit: true, In: domain.VenueInput{
+		No: strconv.Itoa(v.No), Name: v.Name, Address: v.Address, Transport: v.Transport, Rooms: domain.RoomsText(v.Rooms)}}
+}
+
+// setInvigilatorDisabled returns the handler that disables (true) or
+// re-enables a 监考 account of the venue.
+func (s *Server) setInvigilatorDisabled(disabled bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		v, err := s.venueParam(c)
+		if err != nil {
+			return err
+		}
+		a, err := s.store.SetInvigilatorDisabled(v.ExamID, v.No, param(c, "acct"), disabled, account(c), s.now())
+		if err != nil {
+			if domain.ErrorCode(err) == domain.ECONFLICT {
+				p := editVenueProps(v)
+				p.InvError = domain.ErrorMessage(err)
+				return s.venueForm(c, fiber.StatusConflict, p)
+			}
+			return err
+		}
+		msg := "监考账号 " + a.LoginName + " 已重新启用。"
+		if disabled {
+			msg = "监考账号 " + a.LoginName + " 已停用，不能再登录和签到。"
+		}
+		return s.redirectFlash(c, fmt.Sprintf("/admin/exams/%s/venues/%d", v.ExamID, v.No), "ok", msg)
+	}
+}
+
+// resetInvigilatorPassword sets a 监考 account's password to the one typed
+// (checked like any password); it must be changed at the next login.
+func (s *Server) resetInvigilatorPassword(c *fiber.Ctx) error {
+	v, err := s.venueParam(c)
+	if err != nil {
+		return err
+	}
+	id := param(c, "acct")
+	password := strings.Clone(c.FormValue("password"))
+	if err := domain.ValidatePassword(password, ""); err != nil {
+		p := editVenueProps(v)
+		p.ResetID, p.ResetError = id, domain.ErrorMessage(err)
+		return s.venueForm(c, fiber.StatusUnprocessableEntity, p)
+	}
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.ResetInvigilatorPassword(v.ExamID, v.No, id, hash, account(c), s.now())
+	if err != nil {
+		return err
+	}
+	return s.redirectFlash(c, fmt.Sprintf("/admin/exams/%s/venues/%d", v.ExamID, v.No), "ok", "监考账号 "+a.LoginName+" 的密码已重置，首次登录须修改。")
+}
+
 // rosterOf loads one room's seats for the sheet and the .xlsx.
 func (s *Server) rosterOf(c *fiber.Ctx) (*domain.Exam, *domain.Venue, int, []kv.RosterEntry, error) {
 	v, err := s.venueParam(c)

@@ -268,7 +268,62 @@ func TestTicketJourney(t *testing.T) {
 		if got := r.TestID(fmt.Sprintf("attendance-1-%d", room)); !strings.Contains(got, "签到 1/") {
 			t.Fatalf("room attendance %q", got)
 		}
+
+		// 停用: the phone at the door is logged out, the login refused; 启用 again.
+		jk, _ := ts.store.AccountByLogin("JK01")
+		admin.Get(base + "/venues/1")
+		wantStatus(t, admin.PostForm(base+"/venues/1/invigilators/"+jk.ID+"/disable", nil), http.StatusSeeOther, "disable")
+		if !strings.Contains(admin.Get(base+"/venues/1").TestID("invigilator-JK01"), "已停用") {
+			t.Fatal("the list does not show the account disabled")
+		}
+		wantStatus(t, admin.PostForm(base+"/venues/1/invigilators/"+jk.ID+"/disable", nil), http.StatusConflict, "disable twice")
+		if r := inv.Get("/checkin"); r.Status == http.StatusOK {
+			t.Fatal("a disabled invigilator still sees the check-in page")
+		}
+		if r := tryLogin(ts.client(), "jk01", testPassword); r.Status != http.StatusForbidden {
+			t.Fatalf("disabled login: %s", r)
+		}
+		wantStatus(t, admin.PostForm(base+"/venues/1/invigilators/"+jk.ID+"/enable", nil), http.StatusSeeOther, "enable")
+		loginAs(t, inv, "jk01", testPassword)
+		// 重置密码: a weak one is refused at the field, a good one replaces the old.
+		admin.Get(base + "/venues/1")
+		r = admin.PostForm(base+"/venues/1/invigilators/"+jk.ID+"/password", url.Values{"password": {"123"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity, "weak reset password")
+		if r.FieldError("password") == "" {
+			t.Fatal("no message at the reset field")
+		}
+		r = admin.PostForm(base+"/venues/1/invigilators/"+candAcctID(t, ts)+"/password", url.Values{"password": {"Newpass#2023x"}})
+		wantStatus(t, r, http.StatusNotFound, "reset a candidate through the venue")
+		r = admin.PostForm(base+"/venues/1/invigilators/"+jk.ID+"/password", url.Values{"password": {"Newpass#2023x"}})
+		wantStatus(t, r, http.StatusSeeOther, "reset")
+		if r := tryLogin(ts.client(), "jk01", testPassword); r.Status == http.StatusSeeOther {
+			t.Fatal("the old password still works")
+		}
+		if after, _ := ts.store.AccountByLogin("JK01"); !after.MustChangePassword {
+			t.Fatal("a reset password need not be changed")
+		}
+		loginAs(t, ts.client(), "jk01", "Newpass#2023x")
+		log, _ := ts.store.AuditLog(50)
+		seen := map[string]bool{}
+		for _, e := range log {
+			seen[e.Action] = true
+		}
+		for _, a := range []string{"invigilator.disable", "invigilator.enable", "invigilator.password"} {
+			if !seen[a] {
+				t.Errorf("no audit entry %s", a)
+			}
+		}
 	})
+}
+
+// candAcctID is the id of the first paid candidate (a non-invigilator account).
+func candAcctID(t *testing.T, ts *testServer) string {
+	t.Helper()
+	a, err := ts.store.AccountByLogin(idNumber("420102", "19880512", "501"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
 }
 
 // rosterCounts is the seated candidates per room of venue 1, from the store.

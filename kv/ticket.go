@@ -216,3 +216,61 @@ func (s *Store) Attendance(examID string) (map[RoomKey]RoomAttendance, error) {
 	})
 	return out, err
 }
+
+// SetInvigilatorDisabled disables or re-enables a 监考 account of the
+// venue (domain.SetInvigilatorDisabled), audited; disabling ends its live
+// session in the same transaction, so the phone at the door is logged out
+// on its next scan.
+func (s *Store) SetInvigilatorDisabled(examID string, venueNo int, id string, disabled bool, actor *domain.Account, now time.Time) (out *domain.Account, err error) {
+	err = s.Update(func(tx *Tx) error {
+		a, err := tx.Account(id)
+		if err != nil {
+			return err
+		}
+		if err := domain.SetInvigilatorDisabled(a, examID, venueNo, disabled, now); err != nil {
+			return err
+		}
+		action, detail := "invigilator.enable", a.LoginName+" 停用 → 启用"
+		if disabled {
+			action, detail = "invigilator.disable", a.LoginName+" 启用 → 停用"
+			if err := tx.Delete(sessionKey(a.ID)); err != nil {
+				return err
+			}
+		}
+		out = a
+		if err := tx.AppendAudit(AuditEntry{At: now, ActorID: actor.ID, Action: action, Target: a.ID, Detail: detail}); err != nil {
+			return err
+		}
+		return tx.PutAccount(a)
+	})
+	return out, err
+}
+
+// ResetInvigilatorPassword gives a 监考 account of the venue a password the
+// administrator chose (hash of a validated one), to be changed at the next
+// login; it lifts any login lock and ends the live session. Audited.
+func (s *Store) ResetInvigilatorPassword(examID string, venueNo int, id, hash string, actor *domain.Account, now time.Time) (out *domain.Account, err error) {
+	err = s.Update(func(tx *Tx) error {
+		a, err := tx.Account(id)
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckInvigilatorOf(a, examID, venueNo); err != nil {
+			return err
+		}
+		domain.SetPasswordByAdmin(a, hash, now)
+		if err := tx.Delete(throttleKey(a.LoginName)); err != nil {
+			return err
+		}
+		if err := tx.Delete(sessionKey(a.ID)); err != nil {
+			return err
+		}
+		out = a
+		if err := tx.AppendAudit(AuditEntry{At: now, ActorID: actor.ID, Action: "invigilator.password", Target: a.ID,
+			Detail: a.LoginName + " 密码由管理员重置（下次登录须修改）"}); err != nil {
+			return err
+		}
+		return tx.PutAccount(a)
+	})
+	return out, err
+}
