@@ -49,6 +49,9 @@ func seedPaid(t testing.TB, s *Store, n, npos int, accounts bool) []string {
 				a := &domain.Application{
 					ID: fmt.Sprintf("app%08d", i), ExamID: exam.ID, CandidateID: fmt.Sprintf("c%08d", i), LevelCode: "sz",
 					State: domain.StateApproved, Version: 1, PositionCode: fmt.Sprintf("P%04d", i%npos), PhotoID: "ph",
+					// As every real one, the application was approved by a reviewer first.
+					History: []domain.HistoryEntry{{At: ticketStart.AddDate(0, 0, -25), ActorID: "reviewer", Role: domain.RoleReviewer,
+						From: domain.StateSubmitted, To: domain.StateApproved}},
 				}
 				before := *a
 				if err := domain.Transition(a, exam, domain.ActionPay, "alipay", domain.RoleSystem, ticketStart, ""); err != nil {
