@@ -243,3 +243,20 @@ func TestRefundRequestAndSettled(t *testing.T) {
 		t.Errorf("situation: %+v", sit)
 	}
 }
+
+func TestTicketAvailabilityOfCancelled(t *testing.T) {
+	exam := &Exam{}
+	app := cancelledApp()
+	if err := TicketAvailability(exam, app, nil, openingNow); !strings.Contains(ErrorMessage(err), "请先改报") {
+		t.Errorf("undecided: %v", err)
+	}
+	ApplyRefundRequest(app, &Account{ID: "c1", Role: RoleCandidate}, openingNow, "")
+	if err := TicketAvailability(exam, app, nil, openingNow); !strings.Contains(ErrorMessage(err), "没有准考证") {
+		t.Errorf("refunded: %v", err)
+	}
+	switched := cancelledApp()
+	ApplySwitch(switched, &Position{Code: "P2"}, "c1", openingNow)
+	if err := TicketAvailability(exam, switched, nil, openingNow); !strings.Contains(ErrorMessage(err), "考场尚未编排") {
+		t.Errorf("switched: %v", err)
+	}
+}
