@@ -384,3 +384,29 @@ func BenchmarkTicketPDFCached(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTicketPDFFresh is a candidate's 准考证 PDF drawn anew through
+// the handler: before each download the candidate's account is touched
+// (out of the timer), so the cached PDF no longer matches its version.
+func BenchmarkTicketPDFFresh(b *testing.B) {
+	ts := newTestServer(b)
+	c, appID := seatedCandidate(b, ts)
+	path := "/ticket/" + appID + "/ticket.pdf"
+	a, err := ts.store.AccountByLogin(idNumber("420102", "19880512", "501"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ts.clock.Advance(time.Second)
+		if _, err := ts.store.UpdateAccount(a.ID, func(acct *domain.Account) error { acct.UpdatedAt = ts.clock.Now(); return nil }); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		// (The bytes equal the last ones: the PDF is a function of what it shows.)
+		if r := c.Get(path); r.Status != http.StatusOK || !strings.HasPrefix(r.Body, "%PDF") {
+			b.Fatalf("status %d", r.Status)
+		}
+	}
+}
