@@ -112,8 +112,10 @@ func (s *Store) AssignSeats(examID string, actor *domain.Account, seed uint64, n
 	if err := s.writeSeats(exam, run, plan, now); err != nil {
 		return nil, err
 	}
-	if err := s.removeStaleSeats(examID, run.ID); err != nil {
-		return nil, err
+	if hasPrev { // seats exist only under a recorded run: a first run has none to remove
+		if err := s.removeStaleSeats(examID, run.ID); err != nil {
+			return nil, err
+		}
 	}
 	err = s.Update(func(tx *Tx) error {
 		run.CompletedAt = now
