@@ -160,6 +160,18 @@ func TestBrowserTicket(t *testing.T) {
 		b.screenshot("tampered")
 		b.assertPhoneLayout("check-in refusal")
 	})
+	t.Run("administrator sees attendance and the invigilator accounts", func(t *testing.T) {
+		b := newTab(t, srv)
+		b.loginAdmin()
+		b.open("/admin/exams/" + exam.ID + "/venues")
+		if got := b.byTestID("attendance-1"); got != "1 / 1" {
+			b.fatalf("venue attendance %q", got)
+		}
+		b.screenshot("attendance")
+		b.open("/admin/exams/" + exam.ID + "/venues/1")
+		b.assertText("JIANKAO1", "停用", "重置密码")
+		b.screenshot("invigilators")
+	})
 }
 
 // pressTestID presses the button with this data-testid and waits for the page it loads.
