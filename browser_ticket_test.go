@@ -116,7 +116,7 @@ func TestBrowserTicket(t *testing.T) {
 		if !regexp.MustCompile(`^` + exam.Code[:4] + `01\d{5}$`).MatchString(ticketNo) {
 			b.fatalf("准考证号 %q", ticketNo)
 		}
-		b.assertText("陈静", "武汉市第一中学", "考生须知", "笔试准考证")
+		b.assertText("陈静", "武汉市第一中学", "考生须知", "笔试准考证", "公共基础知识　", "09:00—11:30")
 		b.screenshot("ticket")
 
 		pdf := fetchAs(t, srv.URL, login, "/ticket/"+app.ID+"/ticket.pdf")
@@ -127,7 +127,7 @@ func TestBrowserTicket(t *testing.T) {
 			t.Skipf("pdftotext: %v", err)
 		}
 		room := fmt.Sprintf("第 %s 考场", ticketNo[6:9])
-		for _, want := range []string{"陈静", ticketNo, room} {
+		for _, want := range []string{"陈静", ticketNo, room, "14:30—17:00"} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("PDF text lacks %q", want)
 			}

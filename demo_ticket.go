@@ -29,6 +29,13 @@ func seedDemoTickets(store *kv.Store, exam *domain.Exam, now time.Time) error {
 	if settings.ExamNo == "" {
 		// The 考试代码 is the exam's year (its code starts with it: 2026HBLX).
 		t := &domain.TicketSettings{ExamID: exam.ID, ExamNo: exam.Code[:4], Instructions: demoInstructions}
+		// The 笔试 is the day after printing closes: one subject each half day.
+		day := exam.Ticket.End.In(domain.Shanghai).AddDate(0, 0, 1).Format("2006-01-02")
+		for i, subject := range exam.Subjects {
+			if i < 2 {
+				t.Schedule = append(t.Schedule, domain.SubjectSlot{Subject: subject, Date: day, Start: []string{"09:00", "14:30"}[i], End: []string{"11:30", "17:00"}[i]})
+			}
+		}
 		if err := t.Validate(); err != nil {
 			return err
 		}
