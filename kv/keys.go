@@ -61,6 +61,9 @@ import (
 //	v1/seat/<examID>/<appID>                    domain.Seat of an application
 //	v1/idx/seat_no/<examID>/<准考证号>           appID; sorted by venue, room, seat (rosters, check-in by number)
 //	v1/checkin/<examID>/<准考证号>               domain.CheckIn (ticket_checkin.go)
+//	v1/openingcfg/<examID>                      domain.OpeningSettings: 开考比例 and 改报截止 (opening.go)
+//	v1/openingpos/<examID>/<code>               domain.PositionOpening: a position cancelled or reduced
+//	v1/idx/opening_case/<examID>/<code>/<appID> decision of a paid candidate of cancelled position code ("" undecided)
 //	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
 //
 // Issues that add records add their keys here.
