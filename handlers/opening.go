@@ -192,10 +192,6 @@ func (s *Server) switchPage(c *fiber.Ctx, status int, typed string, ferr error) 
 	if err != nil {
 		return err
 	}
-	ov, err := s.store.OpeningOverview(exam.ID)
-	if err != nil {
-		return err
-	}
 	now := s.now()
 	c0 := app.Opening
 	p := views.SwitchProps{CSRF: tok, ExamID: exam.ID, ExamName: exam.Name, SwitchEnd: domain.FormatTime(c0.SwitchEnd),
@@ -211,7 +207,11 @@ func (s *Server) switchPage(c *fiber.Ctx, status int, typed string, ferr error) 
 		p.Decision = "您已于 " + domain.FormatTime(c0.DecidedAt) + " 申请退款，报考费将原路退回。"
 	}
 	if p.Decision == "" && p.Open {
-		s.switchOptions(&p, app, acct, exam, ov)
+		settings, decided, err := s.store.OpeningDecisions(exam.ID)
+		if err != nil {
+			return err
+		}
+		s.switchOptions(&p, app, acct, exam, settings, decided)
 	}
 	if ferr != nil {
 		p.Error, p.Fields = domain.ErrorMessage(ferr), domain.ErrorFields(ferr)
@@ -221,12 +221,8 @@ func (s *Server) switchPage(c *fiber.Ctx, status int, typed string, ferr error) 
 
 // switchOptions lists the positions domain.SwitchRefusal accepts, those of
 // the candidate's level first, at most maxSwitchOptions.
-func (s *Server) switchOptions(p *views.SwitchProps, app *domain.Application, acct *domain.Account, exam *domain.Exam, ov kv.OpeningOverview) {
-	decided := map[string]*domain.PositionOpening{}
-	for _, r := range ov.Decided {
-		decided[r.Position.Code] = r.Decision
-	}
-	settings := ov.Settings
+func (s *Server) switchOptions(p *views.SwitchProps, app *domain.Application, acct *domain.Account, exam *domain.Exam,
+	settings *domain.OpeningSettings, decided map[string]*domain.PositionOpening) {
 	var same, other []views.SwitchOption
 	list := s.store.PositionList(exam.ID)
 	for i := range list {

@@ -211,6 +211,20 @@ func (tx *Tx) paidByPosition(examID string) (map[string]int, error) {
 	return out, err
 }
 
+// OpeningDecisions loads an exam's 开考比例 settings (nil when never saved)
+// and its positions' decisions by code: what the 改报 page needs, without
+// OpeningOverview's scan of every paid application.
+func (s *Store) OpeningDecisions(examID string) (o *domain.OpeningSettings, decided map[string]*domain.PositionOpening, err error) {
+	err = s.View(func(tx *Tx) error {
+		if o, err = tx.openingSettings(examID); err != nil {
+			return err
+		}
+		decided, err = tx.positionOpenings(examID)
+		return err
+	})
+	return o, decided, err
+}
+
 // openingFacts loads what a cancel or reduce decision looks at.
 func (tx *Tx) openingFacts(examID, code string, actor *domain.Account, now time.Time) (f domain.OpeningFacts, paidIDs []string, err error) {
 	f = domain.OpeningFacts{ActorID: actor.ID, Now: now}
