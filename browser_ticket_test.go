@@ -72,6 +72,14 @@ func TestBrowserTicket(t *testing.T) {
 		b.screenshot("opening-admin")
 	})
 	var to string
+	t.Run("the switch page on a phone", func(t *testing.T) {
+		b := newTab(t, srv, withPhone())
+		b.loginAs(login, demoPassword)
+		b.open("/opening/" + exam.ID)
+		b.waitForText("职位取消：改报或退款")
+		b.assertPhoneLayout("改报 page")
+		b.screenshot("opening-switch-phone")
+	})
 	t.Run("candidate switches to another position", func(t *testing.T) {
 		b := newTab(t, srv)
 		b.loginAs(login, demoPassword)
