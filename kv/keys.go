@@ -23,6 +23,7 @@ import (
 //	v1/audit/<time-ordered id>                  AuditEntry (JSON), append-only
 //	v1/exam/<examID>                            domain.Exam
 //	v1/pos/<examID>/<positionCode>              domain.Position
+//	v1/catver/<examID>                          raw random token, renewed by every commit that writes a position of the exam (positions_version.go)
 //	v1/app/<applicationID>                      domain.Application
 //	    unique "app_cand_exam": <candidateID>/<examID> -> applicationID (one application per candidate per exam)
 //	v1/photo_pending/<accountID>                kv.PendingPhoto (JSON): a normalised photo shown before 保存图片
@@ -74,6 +75,7 @@ const (
 	prefixAudit    = "v1/audit/"
 	prefixExam     = "v1/exam/"
 	prefixPos      = "v1/pos/"
+	prefixCatVer   = "v1/catver/"
 	prefixApp      = "v1/app/"
 	prefixAppPos   = "v1/idx/app_by_pos/"
 	prefixAppCand  = "v1/idx/app_by_cand/"
