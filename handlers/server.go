@@ -98,6 +98,8 @@ type Server struct {
 	uploadQuota   domain.UploadQuota
 	freeDisk      func() (uint64, error)
 	minFreeDisk   uint64
+	// fragments caches rendered search and counts fragments (positions_cache.go).
+	fragments *fragmentCache
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -148,6 +150,7 @@ func New(cfg Config) *fiber.App {
 		uploadQuota:   cfg.UploadQuota,
 		freeDisk:      cfg.FreeDisk,
 		minFreeDisk:   cfg.MinFreeDisk,
+		fragments:     newFragmentCache(fragmentCacheEntries, fragmentCacheBytes),
 	}
 	s.sessions = session.New(session.Config{
 		Storage: cfg.FiberStorage,
