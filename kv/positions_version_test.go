@@ -2,6 +2,7 @@ package kv
 
 import (
 	"testing"
+	"time"
 
 	"examreg/domain"
 )
@@ -71,5 +72,37 @@ func TestCatalogVersionFollowsTheStore(t *testing.T) {
 	}
 	if got := search(); got.Total != 1 || s.PositionCount("e1") != 1 {
 		t.Errorf("another node's delete not seen: %+v, count %d", got, s.PositionCount("e1"))
+	}
+}
+
+// TestCountsRefresh: with a refresh interval the counts readers see lag the
+// commits (version and map together); with none every change shows at once.
+// The interval is an hour here, so nothing depends on the test's timing.
+func TestCountsRefresh(t *testing.T) {
+	s := openExamsTestStore(t)
+	add := func(id string) {
+		if err := s.CreateApplication(&domain.Application{ID: id, ExamID: "e1", CandidateID: "c" + id, PositionCode: "100", State: domain.StateApproved}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("a1")
+	v1 := s.CountsVersion("e1")
+	if got := s.CountsView("e1")["100"].Approved; got != 1 {
+		t.Fatalf("approved %d", got)
+	}
+	s.SetCountsRefresh(time.Hour)
+	add("a2")
+	if got, v := s.CountsView("e1")["100"].Approved, s.CountsVersion("e1"); got != 1 || v != v1 {
+		t.Errorf("within the refresh interval: approved %d, version %d → %d; want the old snapshot", got, v1, v)
+	}
+	if got := s.PositionCounts("e1", "100").Approved; got != 2 {
+		t.Errorf("PositionCounts lags too: %d", got)
+	}
+	s.SetCountsRefresh(0)
+	if got, v := s.CountsView("e1")["100"].Approved, s.CountsVersion("e1"); got != 2 || v == v1 {
+		t.Errorf("without a refresh interval: approved %d, version %d", got, v)
+	}
+	if tot := s.CountTotals("e1"); tot.Approved != 2 {
+		t.Errorf("totals %+v", tot)
 	}
 }
