@@ -19,8 +19,8 @@ import (
 // Rendered fragments of the public position search and counts page, kept
 // per (what they were rendered from, normalised query): on the last day the
 // same few keywords and pages are asked for thousands of times a minute. A
-// key names every version the fragment depends on, each read from the store
-// (the catalog version, the exam's UpdatedAt) or from the counts: a change
+// key names everything the fragment depends on, each read from the store
+// (the catalog version, the exam's level names) or from the counts: a change
 // anywhere makes new keys, and the stale entries age out of the LRU. The
 // same key, hashed, is the fragment's ETag, so a repeat htmx request is
 // answered 304 without rendering or sending anything.
@@ -104,11 +104,17 @@ func (s *Server) fragmentKey(kind string, exam *domain.Exam, q domain.PositionQu
 	b.WriteString(kind)
 	for _, part := range []string{
 		exam.ID, catalog, strconv.FormatUint(s.store.CountsVersion(exam.ID), 36),
-		strconv.FormatInt(exam.UpdatedAt.UnixNano(), 36),
 		strconv.Itoa(q.Page), strconv.Itoa(q.PageSize),
 	} {
 		b.WriteByte(0)
 		b.WriteString(part)
+	}
+	// What the fragments show of the exam itself: its levels' names.
+	for _, l := range exam.Levels {
+		b.WriteByte(0)
+		b.WriteString(l.Code)
+		b.WriteByte('=')
+		b.WriteString(l.Name)
 	}
 	for _, kv := range q.Values() {
 		b.WriteByte(0)

@@ -117,3 +117,23 @@ func TestFragmentCacheBounds(t *testing.T) {
 		t.Errorf("%d entries, %d bytes: byte bound not kept", n, size)
 	}
 }
+
+// TestSearchFragmentCacheFollowsLevelNames: renaming a level (an exam edit,
+// not a position change) renders the fragments afresh.
+func TestSearchFragmentCacheFollowsLevelNames(t *testing.T) {
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
+	e := ts.seedExam(10)
+	c := ts.client()
+	path := "/positions?exam=" + e.ID + "&level=sz"
+	if r := c.HXGet(path); !strings.Contains(r.Body, "省直机关") {
+		t.Fatalf("level name missing: %s", r)
+	}
+	e.Levels[0].Name = "省级机关"
+	if err := ts.store.SaveExam(e, kv.AuditEntry{At: ts.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.HXGet(path); !strings.Contains(r.Body, "省级机关") {
+		t.Errorf("renamed level not shown: the cached fragment was served")
+	}
+}
