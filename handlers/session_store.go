@@ -27,8 +27,10 @@ import (
 // sessionCookie is the cookie holding the session id.
 const sessionCookie = "examreg_sid"
 
-// maxDecodedSessions bounds the decoded-session cache (≈ 0.5 KB each).
-const maxDecodedSessions = 100_000
+// maxDecodedSessions bounds the decoded-session cache (≈ 0.5 KB each, so
+// ≈ 16 MB): more than the sessions active within a few minutes of a last
+// day; an evicted one is only decoded again.
+const maxDecodedSessions = 32_768
 
 // sessionStore loads and saves sessions.
 type sessionStore struct {
