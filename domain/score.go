@@ -452,3 +452,21 @@ func RankAll(rows []ScoreRow, quotas map[string]int, subjects []ScoreSubject, ru
 	}
 	return out
 }
+
+// TicketHolder is what a 准考证号 of an exam stands for: the application
+// holding it and its position.
+type TicketHolder struct {
+	AppID    string
+	Position string
+}
+
+// CheckScoreQuery decides whether a public score query for one 准考证号
+// may be checked at now, by the same doubling delays as logins: after a few
+// wrong answers (unknown number or wrong 身份证号 alike) the number waits.
+func CheckScoreQuery(t LoginThrottle, now time.Time) error {
+	t = t.current(now)
+	if now.Before(t.NotBefore) {
+		return Errorf(ERATELIMIT, "该准考证号近期多次查询未通过核验，请于 %s 后再试。", formatClock(t.NotBefore))
+	}
+	return nil
+}

@@ -33,10 +33,7 @@ var ScoreLimits = Limits{
 const MaxScoreProblems = 300
 
 // ScoreTicket is what one 准考证号 of the exam stands for.
-type ScoreTicket struct {
-	AppID    string
-	Position string
-}
+type ScoreTicket = domain.TicketHolder
 
 // ScoreFile is a decoded score file: the rows (meaningful only when
 // Problems is empty), the problems by row and column, and how many more
