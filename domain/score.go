@@ -184,17 +184,17 @@ func DecideScoreRules(e *Exam, f ScoreRulesForm, now time.Time) (ScoreRules, Win
 	rules.Subjects = nil
 	for i, name := range e.Subjects {
 		s := ScoreSubject{Name: name}
-		w, err := strconv.Atoi(strings.TrimSpace(at(f.Weights, i)))
+		w, err := strconv.Atoi(strings.TrimSpace(At(f.Weights, i)))
 		if err != nil || w < 1 || w > 100 {
 			fe.Add(fmt.Sprintf("weight_%d", i), "权重应为 1～100 的整数（百分比）。")
 		}
 		s.Weight = w
-		full, ok := ParsePoints(at(f.FullMarks, i))
+		full, ok := ParsePoints(At(f.FullMarks, i))
 		if !ok || full <= 0 || full > 100000 {
 			fe.Add(fmt.Sprintf("full_%d", i), "满分应为大于 0 的数字（最多两位小数）。")
 		}
 		s.FullMark = full
-		if t := strings.TrimSpace(at(f.MinScores, i)); t != "" {
+		if t := strings.TrimSpace(At(f.MinScores, i)); t != "" {
 			m, ok := ParsePoints(t)
 			if !ok || m > full {
 				fe.Add(fmt.Sprintf("min_%d", i), "单科合格分数线应为不超过满分的数字，不设请留空。")
@@ -257,7 +257,8 @@ func sameScoring(old, new ScoreRules, e *Exam) bool {
 		old.SmallRatio == new.SmallRatio && old.MinTotal == new.MinTotal
 }
 
-func at(list []string, i int) string {
+// At is list[i], "" past its end (a form's repeated field).
+func At(list []string, i int) string {
 	if i < len(list) {
 		return list[i]
 	}

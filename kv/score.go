@@ -348,3 +348,22 @@ func (s *Store) RecordScoreQueryFailure(examID, ticketNo string, now time.Time) 
 		return tx.putRawTTL(key, b, domain.LoginFailureMemory)
 	})
 }
+
+// CandidateNames returns the 姓名 of each application's candidate (lists
+// and their export); an application or account gone is left out.
+func (s *Store) CandidateNames(appIDs []string) (map[string]string, error) {
+	names := make(map[string]string, len(appIDs))
+	err := s.View(func(tx *Tx) error {
+		for _, id := range appIDs {
+			a, err := tx.Application(id)
+			if err != nil {
+				continue
+			}
+			if acct, err := tx.Account(a.CandidateID); err == nil {
+				names[id] = acct.Name
+			}
+		}
+		return nil
+	})
+	return names, err
+}
