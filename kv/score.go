@@ -34,7 +34,7 @@ func scoreGenMarkerKey(examID, gen string) string { return scoreGenMarkerPrefix(
 
 // scoreBatch is how many score rows one transaction writes (~150 bytes
 // each with its key: well under Badger's transaction limit).
-const scoreBatch = 2000
+const scoreBatch = 500
 
 // scoreImportMu lets one score import of this process run at a time.
 var scoreImportMu sync.Mutex

@@ -24,19 +24,26 @@ func seedScoreExam(t testing.TB, s *Store, n, npos int) []domain.ScoreRow {
 		if err := tx.PutExam(e); err != nil {
 			return err
 		}
-		for i := range npos {
-			if err := tx.PutPosition(&domain.Position{ExamID: e.ID, Code: fmt.Sprintf("P%05d", i), LevelCode: "sz", Quota: 1}); err != nil {
-				return err
-			}
-		}
 		return tx.Put(seatRunKey(e.ID), &domain.SeatRun{ID: "run1", ExamID: e.ID, CompletedAt: scoreNow})
 	}); err != nil {
 		t.Fatal(err)
 	}
-	rows := make([]domain.ScoreRow, n)
-	for start := 0; start < n; start += 5000 {
+	for start := 0; start < npos; start += 1000 {
 		if err := s.Update(func(tx *Tx) error {
-			for i := start; i < min(start+5000, n); i++ {
+			for i := start; i < min(start+1000, npos); i++ {
+				if err := tx.PutPosition(&domain.Position{ExamID: e.ID, Code: fmt.Sprintf("P%05d", i), LevelCode: "sz", Quota: 1}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := make([]domain.ScoreRow, n)
+	for start := 0; start < n; start += 1000 {
+		if err := s.Update(func(tx *Tx) error {
+			for i := start; i < min(start+1000, n); i++ {
 				seat := domain.Seat{ExamID: e.ID, AppID: fmt.Sprintf("app%08d", i), PositionCode: fmt.Sprintf("P%05d", i%npos),
 					TicketNo: fmt.Sprintf("2023%07d", i), RunID: "run1"}
 				if err := tx.Put(seatKey(e.ID, seat.AppID), &seat); err != nil {
