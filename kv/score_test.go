@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"examreg/domain"
+	"examreg/domain/sheet"
 )
 
 var scoreNow = time.Date(2023, 5, 20, 9, 0, 0, 0, domain.Shanghai)
@@ -271,6 +272,54 @@ func BenchmarkScoreResults100000(b *testing.B) {
 	for b.Loop() {
 		if res, err := s.ScoreResults(e); err != nil || len(res) != 10000 {
 			b.Fatal(err, len(res))
+		}
+	}
+}
+
+// BenchmarkImportScoreFile100000 is the whole import of a 100,000-row
+// .xlsx: stream and check it (sheet.DecodeScores against TicketHolders),
+// then write the new generation and switch to it.
+func BenchmarkImportScoreFile100000(b *testing.B) {
+	s := openTemp(b, false)
+	rows := seedScoreExam(b, s, 100000, 10000)
+	sh := sheet.Sheet{Name: "成绩", Columns: []sheet.Column{{Header: "准考证号"}, {Header: "公共科目"}, {Header: "专业科目"}}}
+	for _, r := range rows {
+		sh.Rows = append(sh.Rows, []any{r.TicketNo, r.Scores[0].String(), r.Scores[1].String()})
+	}
+	data, err := sheet.Write(sh)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, _ := s.Exam("e1")
+	b.ResetTimer()
+	for b.Loop() {
+		holders, _, err := s.TicketHolders("e1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := sheet.DecodeScores(data, "b.xlsx", e.ScoreSubjects(), func(no string) (sheet.ScoreTicket, bool) { h, ok := holders[no]; return h, ok }, sheet.ScoreLimits)
+		if err != nil || len(f.Problems) > 0 {
+			b.Fatal(err, f.Problems)
+		}
+		if _, err := s.ImportScores("e1", f.Rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPositionScores: what a candidate's 成绩查询 reads and ranks,
+// one position of 100 candidates in a set of 100,000.
+func BenchmarkPositionScores(b *testing.B) {
+	s := openTemp(b, false)
+	rows := seedScoreExam(b, s, 100000, 1000)
+	if _, err := s.ImportScores("e1", rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
+		b.Fatal(err)
+	}
+	e, _ := s.Exam("e1")
+	b.ResetTimer()
+	for b.Loop() {
+		if res, err := s.PositionScores(e, "P00500"); err != nil || res.Rows != 100 {
+			b.Fatal(err, res.Rows)
 		}
 	}
 }
