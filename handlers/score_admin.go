@@ -182,12 +182,13 @@ func (s *Server) importScores(c *fiber.Ctx) error {
 }
 
 // interviewPositions builds the list of the given positions with the
-// candidates' names.
-func (s *Server) interviewPositions(e *domain.Exam, results []domain.PositionResult) ([]views.InterviewPosition, error) {
+// candidates' names: the listed ones, or with all every candidate (the
+// preview of one position).
+func (s *Server) interviewPositions(e *domain.Exam, results []domain.PositionResult, all bool) ([]views.InterviewPosition, error) {
 	var ids []string
 	for _, r := range results {
 		for _, en := range r.Entries {
-			if en.Listed {
+			if en.Listed || all {
 				ids = append(ids, en.Row.AppID)
 			}
 		}
@@ -199,9 +200,9 @@ func (s *Server) interviewPositions(e *domain.Exam, results []domain.PositionRes
 	out := make([]views.InterviewPosition, len(results))
 	for i, r := range results {
 		p, _ := s.store.Position(e.ID, r.Code)
-		out[i] = views.InterviewPosition{Result: r, Title: strings.TrimSpace(p.Department + " " + p.Title)}
+		out[i] = views.InterviewPosition{Result: r, Title: strings.TrimSpace(p.Department + " " + p.Title), All: all}
 		for _, en := range r.Entries {
-			if en.Listed {
+			if en.Listed || all {
 				out[i].Rows = append(out[i].Rows, views.InterviewRow{Entry: en, Name: names[en.Row.AppID]})
 			}
 		}
@@ -209,7 +210,9 @@ func (s *Server) interviewPositions(e *domain.Exam, results []domain.PositionRes
 	return out, nil
 }
 
-// interviewList is the 资格复审/面试人员名单, 50 positions a page (or ?pos=).
+// interviewList is the 资格复审/面试人员名单, 50 positions a page; with
+// ?pos= one position with every candidate (the administrator's preview of
+// ranks and reasons, before and after publication).
 func (s *Server) interviewList(c *fiber.Ctx) error {
 	e, err := s.store.Exam(c.Params("id"))
 	if err != nil {
@@ -222,7 +225,7 @@ func (s *Server) interviewList(c *fiber.Ctx) error {
 	filter := strings.TrimSpace(c.Query("pos"))
 	results = filterPositions(results, filter)
 	page, from, to, pages := pageOf(c, len(results))
-	list, err := s.interviewPositions(e, results[from:to])
+	list, err := s.interviewPositions(e, results[from:to], filter != "")
 	if err != nil {
 		return err
 	}
@@ -244,7 +247,7 @@ func (s *Server) exportInterviewList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.interviewPositions(e, results)
+	list, err := s.interviewPositions(e, results, false)
 	if err != nil {
 		return err
 	}

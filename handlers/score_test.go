@@ -224,6 +224,10 @@ func TestScoresPublishedAtTheWindowOnly(t *testing.T) {
 		if r.TestID("listed-"+tk[0]) == "" || r.TestID("listed-"+tk[1]) == "" || r.TestID("listed-"+tk[3]) != "" || r.TestID("listed-"+tk[2]) != "" {
 			t.Fatalf("list: %s", r.TestID("interview-list"))
 		}
+		r = admin.Get(base + "/list?pos=1001")
+		if !strings.Contains(r.TestID("listed-"+tk[3]), "合格分数线") || !strings.Contains(r.TestID("listed-"+tk[2]), "缺考") {
+			t.Fatalf("one position's preview lacks the others: %s", r.TestID("interview-list"))
+		}
 		r = admin.Get(base + "/list.xlsx")
 		wantStatus(t, r, http.StatusOK, "list.xlsx")
 		rows, err := sheet.Read([]byte(r.Body), sheet.DefaultLimits)
