@@ -18,11 +18,15 @@ import (
 	"examreg/kv"
 )
 
-// scoredExam gives the fixture exam two subjects, seats five paid
-// candidates (1001 ×4, 1002 ×1; both quota 1) through the kv actions and
-// returns their clients, tickets (by candidate) and a signed-in admin.
-func scoredExam(t *testing.T, ts *testServer) (cands []*client, tickets []string, admin *client) {
+// scoredExam gives the fixture exam two subjects, seats paid candidates
+// in the given positions (default: 1001 ×4, 1002 ×1; both quota 1) through
+// the kv actions and returns their clients, tickets (by candidate) and a
+// signed-in admin.
+func scoredExam(t testing.TB, ts *testServer, codes ...string) (cands []*client, tickets []string, admin *client) {
 	t.Helper()
+	if len(codes) == 0 {
+		codes = []string{"1001", "1001", "1001", "1001", "1002"}
+	}
 	installExam(t, ts.store)
 	ticketExamWindows(t, ts)
 	if err := ts.store.Update(func(tx *kv.Tx) error {
@@ -37,7 +41,7 @@ func scoredExam(t *testing.T, ts *testServer) (cands []*client, tickets []string
 	}
 	now := ts.clock.Now()
 	var apps []string
-	for i, code := range []string{"1001", "1001", "1001", "1001", "1002"} {
+	for i, code := range codes {
 		c, app := paidCandidate(t, ts, i+1, code)
 		cands, apps = append(cands, c), append(apps, app)
 	}
@@ -45,7 +49,7 @@ func scoredExam(t *testing.T, ts *testServer) (cands []*client, tickets []string
 	if err := ts.store.SaveTicketSettings(&domain.TicketSettings{ExamID: fxExamID, ExamNo: "2023"}, kv.AuditEntry{At: now, ActorID: sys.ID, Action: "ticket.settings"}, now); err != nil {
 		t.Fatal(err)
 	}
-	venue, err := domain.VenueInput{No: "1", Name: "武汉一中", Address: "武汉", Rooms: "1 30"}.Validate()
+	venue, err := domain.VenueInput{No: "1", Name: "武汉一中", Address: "武汉", Rooms: "1 30\n2 30\n3 30\n4 30"}.Validate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,5 +331,45 @@ func TestScorePagesNeedTheirRoles(t *testing.T) {
 	}
 	if r := ts.client().Get("/scores"); r.Status != http.StatusSeeOther && r.Status != http.StatusUnauthorized {
 		t.Errorf("/scores anonymous: %d %s", r.Status, fmt.Sprint(r.Location()))
+	}
+}
+
+// BenchmarkScorePage is a candidate's GET /scores once published, in a
+// position of 100 candidates: session, application, seat, the position's
+// rows read and ranked, the page rendered.
+//
+//	go test -run '^$' -bench ScorePage -benchmem ./handlers/
+func BenchmarkScorePage(b *testing.B) {
+	ts := newTestServer(b)
+	codes := make([]string, 100)
+	for i := range codes {
+		codes[i] = "1001"
+	}
+	cands, tk, admin := scoredExam(b, ts, codes...)
+	base := "/admin/exams/" + fxExamID + "/scores"
+	publish := ts.clock.Now().Add(10 * time.Minute)
+	admin.Get(base)
+	if r := admin.PostForm(base+"/rules", scoreRulesForm(publish)); r.Status != http.StatusSeeOther {
+		b.Fatalf("rules: %s", r)
+	}
+	var lines []string
+	for i, no := range tk {
+		lines = append(lines, fmt.Sprintf("%s,%d,%d,", no, 40+i%60, 50+i%50))
+	}
+	admin.Get(base)
+	if r := admin.PostFile(base+"/import", nil, "file", "s.csv", scoreCSV(lines...)); r.Status != http.StatusSeeOther {
+		b.Fatalf("import: %s", r)
+	}
+	ts.clock.Set(publish)
+	c := cands[50]
+	if r := c.Get("/scores"); r.TestID("score-total") == "" {
+		b.Fatalf("GET /scores: %s", r)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if r := c.Get("/scores"); r.Status != http.StatusOK {
+			b.Fatalf("GET /scores: %s", r)
+		}
 	}
 }
