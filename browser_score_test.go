@@ -100,6 +100,21 @@ func TestBrowserScores(t *testing.T) {
 		b.open("/apply/" + exam.ID)
 		b.assertText("成绩查询", "查看成绩")
 	})
+	t.Run("public query by 准考证号 and 身份证号", func(t *testing.T) {
+		b := newTab(t, srv)
+		b.open("/score-query")
+		b.fillByLabel("准考证号", seat.TicketNo)
+		b.fillByLabel("身份证号", "11010119900307001"+string(domain.IDCheckDigit("11010119900307001"))) // valid, not hers
+		b.submit("查询")
+		b.waitForText("准考证号或身份证号不正确")
+		b.assertNoText("80.25")
+		b.fillByLabel("准考证号", seat.TicketNo)
+		b.fillByLabel("身份证号", login)
+		b.submit("查询")
+		b.waitForText("已进入资格复审/面试人员名单")
+		b.assertText("80.25", "陈静")
+		b.screenshot("public-query")
+	})
 	t.Run("administrator's interview list", func(t *testing.T) {
 		b := newTab(t, srv)
 		b.loginAdmin()
