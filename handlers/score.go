@@ -10,14 +10,15 @@ import (
 )
 
 // scoreResult gathers one application's 成绩查询: its row in the position's
-// ranking (kv.PositionScores reads that position only). The caller has
+// ranking in the application's position (kv.PositionScores reads that
+// position only; TicketHolders files rows under it). The caller has
 // checked domain.ScoreAvailability.
 func (s *Server) scoreResult(e *domain.Exam, app *domain.Application, seat *domain.Seat, name string) (*views.ScoreResult, error) {
-	res, err := s.store.PositionScores(e, seat.PositionCode)
+	res, err := s.store.PositionScores(e, app.PositionCode)
 	if err != nil {
 		return nil, err
 	}
-	pos, _ := s.store.Position(e.ID, seat.PositionCode)
+	pos, _ := s.store.Position(e.ID, app.PositionCode)
 	r := &views.ScoreResult{
 		ExamName: e.Name, Name: name, TicketNo: seat.TicketNo, Subjects: e.ScoreSubjects(), Result: res,
 		Position: strings.TrimSpace(pos.Code + " " + pos.Department + " " + pos.Title),

