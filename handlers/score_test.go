@@ -178,6 +178,9 @@ func TestScoresPublishedAtTheWindowOnly(t *testing.T) {
 		if !strings.Contains(r.TestID("score-unavailable"), "尚未公布") || r.TestID("score-result") != "" || strings.Contains(r.Body, "85.00") {
 			t.Fatalf("scores shown before publication: %s", r.TestID("score-page"))
 		}
+		if r := cands[0].Get("/status"); r.TestID("status-scores") != "" {
+			t.Fatal("查看报考状态 links scores before publication")
+		}
 		r = cands[0].Get("/apply/" + fxExamID)
 		if strings.Contains(r.Body, `data-testid="go-score"`) {
 			t.Fatal("成绩查询 step actionable before publication")
@@ -216,6 +219,9 @@ func TestScoresPublishedAtTheWindowOnly(t *testing.T) {
 		r = cands[0].Get("/apply/" + fxExamID)
 		if !strings.Contains(r.Body, `data-testid="go-score"`) {
 			t.Fatal("报考流程 lacks the done 成绩查询 step")
+		}
+		if r := cands[0].Get("/status"); !strings.Contains(r.TestID("status-scores"), "已公布") {
+			t.Fatal("查看报考状态 does not link the published scores")
 		}
 		r = cands[0].Get("/")
 		if !strings.Contains(r.Body, "笔试成绩已公布") || !strings.Contains(r.Body, `href="/scores"`) {
