@@ -55,6 +55,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	s.staffRoutes(app)    // routes_staff.go: staff accounts, support, audit log, outbox
 	s.reviewRoutes(app)   // routes_review.go: 资格审核 dashboard, decisions, exports, overview
 	s.ticketRoutes(app)   // routes_ticket.go: venues, seats, 打印准考证, 入场核验
+
 	s.scoreRoutes(app, storage) // routes_score.go: 成绩管理, 资格复审/面试名单, 成绩查询
 
 	app.Use(notFound)

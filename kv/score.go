@@ -29,7 +29,7 @@ func scorePosPrefix(examID, gen, code string) string {
 func scoreRowKey(examID, gen string, r *domain.ScoreRow) string {
 	return scorePosPrefix(examID, gen, r.Position) + r.TicketNo
 }
-func scoreGenMarkerPrefix(examID string) string    { return prefixScoreGen + examID + "/" }
+func scoreGenMarkerPrefix(examID string) string   { return prefixScoreGen + examID + "/" }
 func scoreGenMarkerKey(examID, gen string) string { return scoreGenMarkerPrefix(examID) + gen }
 
 // scoreBatch is how many score rows one transaction writes (~150 bytes
