@@ -256,6 +256,8 @@ func BenchmarkImportScores100000(b *testing.B) {
 	s := openTemp(b, false)
 	rows := seedScoreExam(b, s, 100000, 10000)
 	b.ResetTimer()
+	cpu := processCPU()
+	defer func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }()
 	for b.Loop() {
 		if _, err := s.ImportScores("e1", rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
 			b.Fatal(err)
@@ -272,6 +274,8 @@ func BenchmarkScoreResults100000(b *testing.B) {
 	}
 	e, _ := s.Exam("e1")
 	b.ResetTimer()
+	cpu := processCPU()
+	defer func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }()
 	for b.Loop() {
 		if res, err := s.ScoreResults(e); err != nil || len(res) != 10000 {
 			b.Fatal(err, len(res))
@@ -295,6 +299,8 @@ func BenchmarkImportScoreFile100000(b *testing.B) {
 	}
 	e, _ := s.Exam("e1")
 	b.ResetTimer()
+	cpu := processCPU()
+	defer func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }()
 	for b.Loop() {
 		holders, _, err := s.TicketHolders("e1")
 		if err != nil {

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +28,7 @@ var ScoreLimits = Limits{
 	MaxRows:     200010,
 	MaxCols:     32,
 	MaxCellLen:  200,
+	RawValues:   true,
 }
 
 // MaxScoreProblems bounds the problems listed for one file: a wrong file
@@ -284,12 +287,31 @@ func parseScoreCell(v string, s domain.ScoreSubject) (p domain.Points, mark doma
 	}
 	p, ok := domain.ParsePoints(v)
 	if !ok {
+		p, ok = storedPoints(v)
+	}
+	if !ok {
 		return 0, "", fmt.Sprintf("“%s”不是有效的分数（0～%s，最多两位小数）。", v, s.FullMark)
 	}
 	if p > s.FullMark {
 		return 0, "", fmt.Sprintf("分数 %s 超出范围（0～%s）。", p, s.FullMark)
 	}
 	return p, "", ""
+}
+
+// storedPoints reads a number as a workbook stores it (RawValues): a
+// binary double such as 78.450000000000003 or 7.85E1 is the 78.45 that was
+// typed, when it lies within a millionth of two decimals. Anything else
+// (three real decimals, negatives) is not a score.
+func storedPoints(v string) (domain.Points, bool) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1e6 || math.IsNaN(f) {
+		return 0, false
+	}
+	h := math.Round(f * 100)
+	if math.Abs(f*100-h) > 1e-6 {
+		return 0, false
+	}
+	return domain.Points(h), true
 }
 
 func isOneOf(h string, names []string) bool {

@@ -222,3 +222,44 @@ func BenchmarkDecodeScores100000(b *testing.B) {
 		}
 	}
 }
+
+// A score is read as stored, not as displayed: a "0" number format shows
+// 78.5 as 79, and a double that came through a calculation is the two
+// decimals typed.
+func TestDecodeScoresReadsStoredNumbers(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"准考证号", "公共科目", "专业科目"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"20230100101", 78.5, 78.450000000000003})
+	f.SetSheetRow("Sheet1", "A3", &[]any{"20230100102", 60.125, 1})
+	style, _ := f.NewStyle(&excelize.Style{NumFmt: 1}) // "0"
+	f.SetCellStyle("Sheet1", "B2", "B3", style)
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeScores(buf.Bytes(), "s.xlsx", scoreSubjects, scoreTickets, ScoreLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Problems) != 1 || got.Problems[0].Row != 3 || got.Problems[0].Column != "公共科目" {
+		t.Fatalf("want one problem (60.125 has three decimals), got %+v", got.Problems)
+	}
+	for _, tc := range []struct {
+		in   string
+		want domain.Points
+		ok   bool
+	}{{"78.450000000000003", 7845, true}, {"7.85E1", 7850, true}, {"60.125", 0, false}, {"-1", 0, false}, {"NaN", 0, false}} {
+		p, ok := storedPoints(tc.in)
+		if ok != tc.ok || p != tc.want {
+			t.Errorf("storedPoints(%q) = %d, %v", tc.in, p, ok)
+		}
+	}
+	// The good row alone: 78.5 (shown as 79) and 78.45.
+	f.RemoveRow("Sheet1", 3)
+	buf, _ = f.WriteToBuffer()
+	got, err = DecodeScores(buf.Bytes(), "s.xlsx", scoreSubjects, scoreTickets, ScoreLimits)
+	if err != nil || len(got.Rows) != 1 || got.Rows[0].Scores[0] != 7850 || got.Rows[0].Scores[1] != 7845 {
+		t.Fatalf("rows %+v problems %+v err %v", got.Rows, got.Problems, err)
+	}
+}
