@@ -176,8 +176,9 @@ type ScoreRulesForm struct {
 // returns the exam's new rules and 成绩查询 window. Field errors are keyed
 // weight_<i>, full_<i>, min_<i>, ratio, small_quota, small_ratio,
 // min_total, score_start, score_end. Once scores are published the
-// scoring (weights, marks, lines, ratios) is fixed (EFORBIDDEN): a change
-// would silently re-rank candidates who have seen their rank.
+// scoring (weights, marks, lines, ratios) and the publication time are
+// fixed (EFORBIDDEN): a change would silently re-rank candidates who have
+// seen their rank, or take their scores away.
 func DecideScoreRules(e *Exam, f ScoreRulesForm, now time.Time) (ScoreRules, Window, error) {
 	fe := FieldErrors{}
 	rules := e.Scores
@@ -246,6 +247,10 @@ func DecideScoreRules(e *Exam, f ScoreRulesForm, now time.Time) (ScoreRules, Win
 	}
 	if ScoresPublished(e, now) && !sameScoring(e.Scores, rules, e) {
 		return ScoreRules{}, Window{}, Errorf(EFORBIDDEN, "成绩已于 %s 公布，计分规则（权重、满分、合格分数线、面试比例）不能再修改。", FormatTime(e.Score.Start))
+	}
+	if ScoresPublished(e, now) && !w.Start.Equal(e.Score.Start) {
+		// A later start would take published scores away from candidates.
+		return ScoreRules{}, Window{}, Errorf(EFORBIDDEN, "成绩已于 %s 公布，成绩查询开始时间不能再修改（结束时间可以延长或提前）。", FormatTime(e.Score.Start))
 	}
 	return rules, w, nil
 }

@@ -285,6 +285,11 @@ func TestDecideScoreRules(t *testing.T) {
 	if _, _, err := DecideScoreRules(e, f, after); ErrorCode(err) != EFORBIDDEN {
 		t.Errorf("ratio change after publication: %v", err)
 	}
+	f = scoreForm(e)
+	f.ScoreStart = "2023-05-20T09:00"
+	if _, _, err := DecideScoreRules(e, f, after); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("publication moved later after publication: %v", err)
+	}
 }
 
 func TestCheckScoreImport(t *testing.T) {
