@@ -100,6 +100,14 @@ func TestBrowserScores(t *testing.T) {
 		b.open("/apply/" + exam.ID)
 		b.assertText("成绩查询", "查看成绩")
 	})
+	t.Run("the score page on a phone", func(t *testing.T) {
+		b := newTab(t, srv, withPhone())
+		b.loginAs(login, demoPassword)
+		b.open("/scores")
+		b.assertText("80.25", "已进入资格复审/面试人员名单")
+		b.assertPhoneLayout("成绩查询")
+		b.screenshot("candidate-scores-phone")
+	})
 	t.Run("public query by 准考证号 and 身份证号", func(t *testing.T) {
 		b := newTab(t, srv)
 		b.open("/score-query")
