@@ -66,6 +66,7 @@ import (
 //	v1/openingpos/<examID>/<code>               domain.PositionOpening: a position cancelled or reduced
 //	v1/idx/opening_case/<examID>/<code>/<appID> decision of a paid candidate of cancelled position code ("" undecided)
 //	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
+//	v1/score/…, v1/scoregen/…                   笔试成绩 import generations (score.go)
 //
 // Issues that add records add their keys here.
 const (
