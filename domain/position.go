@@ -21,7 +21,18 @@ type Position struct {
 	Rank            string    `json:"rank"`             // 职级要求 (free text; checked by the reviewer)
 	Other           string    `json:"other"`            // 其他条件
 	Phone           string    `json:"phone"`            // 咨询电话
+	// Cancelled is set by 取消职位 (开考比例) so every public list can say so;
+	// the decision itself is the PositionOpening record.
+	Cancelled bool      `json:"cancelled,omitempty"`
 	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// KeepDecisions carries over what only an action may change (the
+// 开考比例 cancellation) when staff edit or re-import a position.
+func (p *Position) KeepDecisions(old *Position) {
+	if old != nil {
+		p.Cancelled = old.Cancelled
+	}
 }
 
 // PositionCounts are the public 报名人数统计 of one position.

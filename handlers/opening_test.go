@@ -65,6 +65,19 @@ func TestOpeningJourney(t *testing.T) {
 	wantStatus(t, r, http.StatusSeeOther, "cancel")
 	r = admin.PostForm(base+"/1003/cancel", nil)
 	wantStatus(t, r, http.StatusConflict, "cancel twice")
+	// Every public list marks it: 职位查询, its detail page, 报名人数统计.
+	visitor := ts.client()
+	for _, path := range []string{"/positions?exam=" + fxExamID + "&q=1003", "/stats?exam=" + fxExamID} {
+		if r := visitor.Get(path); r.Doc().Find(`[data-testid="badge-cancelled"]`).Length() != 1 {
+			t.Errorf("%s: cancelled badges %d, want 1", path, r.Doc().Find(`[data-testid="badge-cancelled"]`).Length())
+		}
+	}
+	if r := visitor.Get("/positions/" + fxExamID + "/1003"); r.TestID("position-cancelled") == "" {
+		t.Errorf("the position's page does not say it is cancelled")
+	}
+	if r := visitor.Get("/positions/" + fxExamID + "/1002"); r.TestID("position-cancelled") != "" {
+		t.Errorf("an open position's page says it is cancelled")
+	}
 
 	r = cand.Get("/")
 	if !strings.Contains(r.Body, "改报或申请退款") || !strings.Contains(r.Body, "因未达开考比例已取消") {

@@ -264,6 +264,11 @@ func (s *Store) CancelPosition(examID, code string, actor *domain.Account, now t
 		if err := tx.Put(openingPosKey(examID, code), op); err != nil {
 			return err
 		}
+		p := *f.Position
+		p.Cancelled, p.UpdatedAt = true, now
+		if err := tx.PutPosition(&p); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			a, err := tx.Application(id)
 			if err != nil {

@@ -97,6 +97,22 @@ func TestOpeningFlow(t *testing.T) {
 	}
 	_, err = s.CancelPosition("e1", "P0002", admin, now)
 	wantCode(t, "cancel twice", err, domain.ECONFLICT)
+	// Public lists say so, and a staff edit or re-import does not undo it.
+	p2, _ := s.Position("e1", "P0002")
+	if !p2.Cancelled {
+		t.Fatalf("the cancelled position is not marked for the public lists")
+	}
+	edited := p2
+	edited.Cancelled, edited.Title = false, "改了名称"
+	if err := s.SavePosition(&edited, false, AuditEntry{At: now, ActorID: admin.ID, Action: "position.update"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportPositions("e1", []domain.Position{{Code: "P0002", Title: "再导入", LevelCode: p2.LevelCode, Quota: p2.Quota}}, AuditEntry{At: now, ActorID: admin.ID, Action: "position.import"}); err != nil {
+		t.Fatal(err)
+	}
+	if p2, _ = s.Position("e1", "P0002"); !p2.Cancelled || p2.Title != "再导入" {
+		t.Fatalf("after edit and import: cancelled %v, title %q", p2.Cancelled, p2.Title)
+	}
 	for _, i := range []int{2, 5, 8} {
 		a, _ := s.Application(ids[i])
 		if !a.Opening.Pending() || a.State != domain.StatePaid {

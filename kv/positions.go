@@ -209,6 +209,7 @@ func (s *Store) SavePosition(p *domain.Position, create bool, audit AuditEntry) 
 		case !create && old == nil:
 			return err
 		}
+		p.KeepDecisions(old)
 		if old != nil && old.LevelCode != p.LevelCode {
 			n, err := tx.ApplicationCountOfPosition(p.ExamID, p.Code)
 			if err != nil {
@@ -287,6 +288,9 @@ func (s *Store) ImportPositions(examID string, list []domain.Position, audit Aud
 		p := list[i]
 		p.ExamID = examID
 		old, ok := s.Position(examID, p.Code)
+		if ok {
+			p.KeepDecisions(&old)
+		}
 		switch {
 		case !ok:
 			res.Created++
