@@ -422,7 +422,7 @@ func TestReviewReasonsFromSiteSettings(t *testing.T) {
 	admin := loginStaff(t, ts, domain.RoleAdmin, "reasonadmin")
 	options := func() []string {
 		var got []string
-		mine.Get("/review/"+app.ID).Doc().Find(`select[name="reason_pick"] option`).Each(func(_ int, o *goquery.Selection) {
+		mine.Get("/review/" + app.ID).Doc().Find(`select[name="reason_pick"] option`).Each(func(_ int, o *goquery.Selection) {
 			if v, _ := o.Attr("value"); v != "" {
 				got = append(got, v)
 			}
