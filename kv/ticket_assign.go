@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"examreg/domain"
 )
 
@@ -159,7 +157,7 @@ func (s *Store) writeSeatBatch(exam *domain.Exam, run *domain.SeatRun, batch []d
 		cur.Written += len(batch)
 		return tx.Put(seatRunKey(exam.ID), &cur)
 	})
-	if errors.Is(err, badger.ErrTxnTooBig) && len(batch) > 1 {
+	if errors.Is(err, ErrTxnTooBig) && len(batch) > 1 {
 		half := len(batch) / 2
 		if err := s.writeSeatBatch(exam, run, batch[:half], now); err != nil {
 			return err
