@@ -55,11 +55,15 @@ type Options struct {
 	// TiKV); KeyPrefix keeps this deployment's keys apart from others'.
 	TiKV      *tikv.KVStore
 	KeyPrefix string
+	// Blobs keeps file bytes in an object store (OpenS3Blobs); nil keeps
+	// them in the KV store.
+	Blobs BlobStore
 }
 
 // Store is an open database.
 type Store struct {
 	eng       engine
+	blobs     BlobStore  // nil: file bytes live in the KV store
 	db        *badger.DB // the Badger engine's database; nil on TiKV
 	positions *catalog
 	counts    *countCache
@@ -93,7 +97,7 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{eng: eng, db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	s := &Store{eng: eng, blobs: o.Blobs, db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
 	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
 		if err := load(); err != nil {
 			cancel()
@@ -118,11 +122,18 @@ func openEngine(o Options, logger *slog.Logger) (engine, *badger.DB, error) {
 		eng, err := openTiKV(spec, logger)
 		return eng, nil, err
 	}
-	db, err := badger.Open(badgerOptions(o))
+	bo := badgerOptions(o)
+	db, err := badger.Open(bo)
 	if err != nil {
 		return nil, nil, openError(o, err)
 	}
-	return badgerEngine{db: db}, db, nil
+	maxValue := int(bo.ValueLogFileSize)
+	if o.InMemory {
+		// Less than the threshold: Badger v4.9.6 accepts a value of exactly
+		// the threshold in memory and then panics writing it.
+		maxValue = int(bo.ValueThreshold) - 1
+	}
+	return badgerEngine{db: db, maxValue: maxValue}, db, nil
 }
 
 // badgerOptions are the Badger options of Open (and of Restore).
@@ -293,7 +304,7 @@ func (s *Store) flushForGC(ctx context.Context) {
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error {
-	return s.eng.view(func(t engineTxn) error { return fn(&Tx{t: t}) })
+	return s.eng.view(func(t engineTxn) error { return fn(&Tx{t: t, s: s}) })
 }
 
 // Update runs fn in a read-write transaction and commits it. A commit that
@@ -301,7 +312,7 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 // times with a short random pause, so callers see either success or a real error.
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		tx := &Tx{writable: true}
+		tx := &Tx{writable: true, s: s}
 		err := s.eng.update(func(t engineTxn) error { tx.t = t; return fn(tx) })
 		if err == nil {
 			// In-memory views (catalog, counts) change only once the data is durable.
@@ -329,6 +340,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 // Tx is a transaction. Values read from it are copies, safe to keep.
 type Tx struct {
 	t        engineTxn
+	s        *Store // the store it runs on (engine limits, blob store)
 	writable bool
 	hooks    []func(*Store)
 }
