@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -513,4 +514,90 @@ func TestParseEngine(t *testing.T) {
 func (s *Store) getRaw(key string) (b []byte, err error) {
 	err = s.View(func(tx *Tx) error { b, err = tx.GetRaw(key); return err })
 	return b, err
+}
+
+// TestConformanceFiberStorage: Fiber's sessions and limiter entries kept in
+// the store: get/set/delete, expiry, reset.
+func TestConformanceFiberStorage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		f := NewFiberStorage(s)
+		if b, err := f.Get("missing"); b != nil || err != nil {
+			t.Fatalf("Get(missing) = %q, %v; want nil, nil", b, err)
+		}
+		if err := f.Set("sess1", []byte("gob"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Set("limiter:1.2.3.4", []byte("7"), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := f.Get("sess1"); string(b) != "gob" {
+			t.Errorf("Get(sess1) = %q", b)
+		}
+		if b, _ := f.Get("limiter:1.2.3.4"); string(b) != "7" {
+			t.Errorf("Get(limiter) = %q", b)
+		}
+		if err := f.Delete("sess1"); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := f.Get("sess1"); b != nil {
+			t.Errorf("deleted session still there: %q", b)
+		}
+		time.Sleep(2100 * time.Millisecond)
+		if b, _ := f.Get("limiter:1.2.3.4"); b != nil {
+			t.Errorf("expired entry still there: %q", b)
+		}
+		for i := range 1500 {
+			if err := f.Set(fmt.Sprintf("s%04d", i), []byte("x"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.Reset(); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := s.KeyCount(prefixFiber); n != 0 {
+			t.Errorf("%d entries left after Reset", n)
+		}
+	})
+}
+
+// TestLeaseOneNodeAtATime: two nodes on one cluster run a leased worker;
+// it runs on one at a time, and moves to the other when its node stops.
+func TestLeaseOneNodeAtATime(t *testing.T) {
+	st := newMockTiKV(t)
+	a, b := openOnTiKV(t, st, "lease"), openOnTiKV(t, st, "lease")
+	var running, maxRunning atomic.Int32
+	ran := map[string]*atomic.Int32{"a": {}, "b": {}}
+	worker := func(node string) func(context.Context) {
+		return func(ctx context.Context) {
+			if n := running.Add(1); n > maxRunning.Load() {
+				maxRunning.Store(n)
+			}
+			ran[node].Add(1)
+			<-ctx.Done()
+			running.Add(-1)
+		}
+	}
+	ctxA, stopA := context.WithCancel(context.Background())
+	ctxB, stopB := context.WithCancel(context.Background())
+	defer stopB()
+	doneA, doneB := make(chan struct{}), make(chan struct{})
+	const ttl = 300 * time.Millisecond
+	go func() { defer close(doneA); a.RunLeased(ctxA, "w", ttl, worker("a")) }()
+	time.Sleep(50 * time.Millisecond)
+	go func() { defer close(doneB); b.RunLeased(ctxB, "w", ttl, worker("b")) }()
+	time.Sleep(4 * ttl)
+	if ran["a"].Load() != 1 || ran["b"].Load() != 0 || maxRunning.Load() != 1 {
+		t.Fatalf("while a holds the lease: a ran %d, b ran %d, at most %d at once", ran["a"].Load(), ran["b"].Load(), maxRunning.Load())
+	}
+	stopA()
+	<-doneA
+	deadline := time.Now().Add(3 * ttl)
+	for ran["b"].Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ran["b"].Load() != 1 || maxRunning.Load() != 1 {
+		t.Fatalf("after a stopped: b ran %d times, at most %d at once", ran["b"].Load(), maxRunning.Load())
+	}
+	stopB()
+	<-doneB
 }

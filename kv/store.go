@@ -83,6 +83,8 @@ type Store struct {
 	// lastFlatten is when the GC last forced a full compaction (UnixNano; 0 never).
 	lastFlatten atomic.Int64
 	gcMu        sync.Mutex // serialises collect
+	node        string     // this process among the nodes (leases)
+	sweepDone   chan struct{}
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
@@ -97,7 +99,7 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{eng: eng, blobs: o.Blobs, db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	s := &Store{eng: eng, blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
 	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
 		if err := load(); err != nil {
 			cancel()
@@ -106,6 +108,7 @@ func Open(o Options) (*Store, error) {
 		}
 	}
 	go s.runValueLogGC(ctx, gcEvery)
+	go func() { defer close(s.sweepDone); s.runSweepers(ctx) }()
 	return s, nil
 }
 
@@ -173,6 +176,7 @@ func badgerOptions(o Options) badger.Options {
 func (s *Store) Close() error {
 	s.cancel()
 	<-s.gcDone
+	<-s.sweepDone
 	return s.eng.close()
 }
 
