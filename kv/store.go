@@ -85,6 +85,7 @@ type Store struct {
 	gcMu        sync.Mutex // serialises collect
 	node        string     // this process among the nodes (leases)
 	sweepDone   chan struct{}
+	refreshDone chan struct{}
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
@@ -99,7 +100,7 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{eng: eng, blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	s := &Store{eng: eng, blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), refreshDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
 	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
 		if err := load(); err != nil {
 			cancel()
@@ -109,6 +110,7 @@ func Open(o Options) (*Store, error) {
 	}
 	go s.runValueLogGC(ctx, gcEvery)
 	go func() { defer close(s.sweepDone); s.runSweepers(ctx) }()
+	go func() { defer close(s.refreshDone); s.runRefresher(ctx) }()
 	return s, nil
 }
 
@@ -177,6 +179,7 @@ func (s *Store) Close() error {
 	s.cancel()
 	<-s.gcDone
 	<-s.sweepDone
+	<-s.refreshDone
 	return s.eng.close()
 }
 
@@ -317,7 +320,17 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		tx := &Tx{writable: true, s: s}
-		err := s.eng.update(func(t engineTxn) error { tx.t = t; return fn(tx) })
+		err := s.eng.update(func(t engineTxn) error {
+			tx.t = t
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if len(tx.hooks) > 0 && s.sharedEngine() {
+				// Other nodes reload their in-memory views (engine_refresh.go).
+				return tx.noteChange()
+			}
+			return nil
+		})
 		if err == nil {
 			// In-memory views (catalog, counts) change only once the data is durable.
 			for _, hook := range tx.hooks {
