@@ -189,17 +189,40 @@ func TestTwoNodesCountsExact(t *testing.T) {
 	}
 }
 
-// TestTwoNodesPaymentSettlesOnce: an order made on A, Alipay's
-// notification arriving at B (twice) and then at A: one settlement.
+// TestTwoNodesPaymentSettlesOnce: 缴费 pressed on both nodes at once makes
+// one order; Alipay's notification arriving at B (twice) and then at A
+// settles it once.
 func TestTwoNodesPaymentSettlesOnce(t *testing.T) {
 	a, b := twoNodes(t)
 	psA := newPayServer(t, a.store)
+	// newPayServer keeps sessions in memory: give node A the shared ones.
+	psA.cfg.FiberStorage = a.cfg.FiberStorage
+	psA.app = New(psA.cfg)
+	psA.recon = NewReconciler(psA.cfg)
 	cfgB := b.cfg
 	cfgB.Pay, cfgB.Clock = psA.cfg.Pay, psA.clock.Now
 	b.cfg, b.app, b.clock = cfgB, New(cfgB), psA.clock
 	psB := &payServer{testServer: b, demo: psA.demo, gw: psA.gw, gwURL: psA.gwURL}
 	c, app := psA.approvedCandidate(t)
+	// 缴费 pressed on both nodes at once: one open order, reused by both.
+	cb := c.on(b)
+	nos := make([]string, 2)
+	var wg sync.WaitGroup
+	for i, click := range []func() string{func() string { return psA.payClick(t, c) }, func() string { return psB.payClick(t, cb) }} {
+		wg.Add(1)
+		go func() { defer wg.Done(); nos[i] = click() }()
+	}
+	wg.Wait()
+	if nos[0] == "" || nos[0] != nos[1] {
+		t.Fatalf("缴费 on A and B at once made orders %q and %q, want one", nos[0], nos[1])
+	}
+	if orders, err := b.store.OrdersOfApplication(app.ID); err != nil || len(orders) != 1 {
+		t.Fatalf("%d orders for the application, %v; want 1", len(orders), err)
+	}
 	no := psA.openCashier(t, c)
+	if no != nos[0] {
+		t.Fatalf("the cashier opened order %q, want the open order %q", no, nos[0])
+	}
 	note := psA.successNote(no, "2023032722001400001", "100.00")
 	for _, ps := range []*payServer{psB, psB, psA} {
 		resp := ps.notify(note)
