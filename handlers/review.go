@@ -260,6 +260,10 @@ func (s *Server) reviewProps(c *fiber.Ctx, id string) (*views.ReviewPageProps, e
 	if err != nil {
 		return nil, err
 	}
+	site, err := s.store.SiteSettings()
+	if err != nil {
+		return nil, err
+	}
 	tok, err := s.csrfToken(c)
 	if err != nil {
 		return nil, err
@@ -272,7 +276,7 @@ func (s *Server) reviewProps(c *fiber.Ctx, id string) (*views.ReviewPageProps, e
 		CanDecide:    a.State.AwaitingReview() || overdue,
 		CanOverturn:  acct.Role == domain.RoleAdmin && (a.State == domain.StateApproved || (domain.ReviewBucket(a) == domain.StateReturned || a.State == domain.StateRejected)),
 		Overdue:      overdue, Reason: a.ReviewReason,
-		Parts: domain.ReturnParts(), Reasons: domain.CommonReviewReasons,
+		Parts: domain.ReturnParts(), Reasons: site.ReviewReasonList(),
 		NextURL: "/review/next?exam=" + a.ExamID, QueueURL: "/review?exam=" + a.ExamID,
 		Form: views.ReviewDecisionForm{Errors: map[string]string{}},
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 
 	"examreg/domain"
@@ -408,4 +409,47 @@ func TestReviewFormsAreLabelled(t *testing.T) {
 		t.Fatalf("no 改判 form for the administrator")
 	}
 	assertLabelled(t, "/review/:id (admin)", r.Body)
+}
+
+// TestReviewReasonsFromSiteSettings: the administrator words the office's
+// own 常用理由 on 网站信息; the reviewer's pick list then offers exactly
+// those, and clearing the list brings the built-in one back.
+func TestReviewReasonsFromSiteSettings(t *testing.T) {
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	app := appOf(t, ts, submitJourney(t, ts, ts.client()))
+	mine, _ := reviewers(t, ts)
+	admin := loginStaff(t, ts, domain.RoleAdmin, "reasonadmin")
+	options := func() []string {
+		var got []string
+		mine.Get("/review/"+app.ID).Doc().Find(`select[name="reason_pick"] option`).Each(func(_ int, o *goquery.Selection) {
+			if v, _ := o.Attr("value"); v != "" {
+				got = append(got, v)
+			}
+		})
+		return got
+	}
+	if got := options(); strings.Join(got, "|") != strings.Join(domain.CommonReviewReasons, "|") {
+		t.Fatalf("default pick list %q", got)
+	}
+	if r := admin.Get("/admin/site"); !strings.Contains(r.Body, domain.CommonReviewReasons[0]) {
+		t.Fatalf("the form does not show the list in use")
+	}
+	r := admin.PostForm("/admin/site", url.Values{"review_reasons": {strings.Repeat("太长", 40)}})
+	if r.Status != 422 || r.FieldError("review_reasons") == "" {
+		t.Fatalf("overlong reason: %s", r)
+	}
+	own := []string{"推荐表缺少单位负责人签字", "照片背景不是白色"}
+	if r := admin.PostForm("/admin/site", url.Values{"review_reasons": {strings.Join(own, "\r\n")}}); r.Status != 303 {
+		t.Fatalf("save reasons: %s", r)
+	}
+	if got := options(); strings.Join(got, "|") != strings.Join(own, "|") {
+		t.Fatalf("pick list %q, want %q", got, own)
+	}
+	if r := admin.PostForm("/admin/site", url.Values{"review_reasons": {""}}); r.Status != 303 {
+		t.Fatalf("clear reasons: %s", r)
+	}
+	if got := options(); strings.Join(got, "|") != strings.Join(domain.CommonReviewReasons, "|") {
+		t.Fatalf("after clearing, pick list %q", got)
+	}
 }

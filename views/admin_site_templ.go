@@ -13,16 +13,17 @@ import "examreg/domain"
 
 // AdminSiteProps are the 网站信息 form's state.
 type AdminSiteProps struct {
-	CSRF      string
-	Organizer string
-	ICP       string
-	Saved     domain.SiteSettings // what the footer shows now
-	Fields    map[string]string
-	Error     string
+	CSRF          string
+	Organizer     string
+	ICP           string
+	ReviewReasons string
+	Saved         domain.SiteSettings // what the footer shows now
+	Fields        map[string]string
+	Error         string
 }
 
 // AdminSitePage lets the administrator set the lines every page's footer
-// carries: 主办单位 and the ICP 备案号.
+// carries (主办单位 and the ICP 备案号) and the reviewers' 常用理由.
 func AdminSitePage(p AdminSiteProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -40,7 +41,7 @@ func AdminSitePage(p AdminSiteProps) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card narrow\"><h1>网站信息</h1><p class=\"muted\">以下内容显示在每个页面的底部。不填写的项目不显示。</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card narrow\"><h1>网站信息</h1><p class=\"muted\">主办单位和 ICP 备案号显示在每个页面的底部，不填写的项目不显示。</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -64,6 +65,11 @@ func AdminSitePage(p AdminSiteProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		templ_7745c5c3_Err = TextareaField(Field{Name: "review_reasons", Label: "资格审核常用理由（每行一条）", Value: p.ReviewReasons, Error: p.Fields["review_reasons"], Rows: 10,
+			Help: "审核员退回或不通过时可从中选择，也可另外填写。清空后恢复系统默认的理由。"}).Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"actions\"><button type=\"submit\" class=\"primary\">保存</button> <a href=\"/admin/exams\">取消</a></div></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -76,7 +82,7 @@ func AdminSitePage(p AdminSiteProps) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(domain.FormatTime(p.Saved.UpdatedAt))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_site.templ`, Line: 32, Col: 79}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_site.templ`, Line: 35, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 			if templ_7745c5c3_Err != nil {

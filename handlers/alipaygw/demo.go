@@ -260,11 +260,11 @@ func (d *Demo) gateway(w http.ResponseWriter, r *http.Request) {
 	case "alipay.trade.page.pay", "alipay.trade.wap.pay":
 		d.cashier(w, r, biz)
 	case "alipay.trade.query":
-		d.query(w, biz)
+		d.onTrade(w, method, biz, d.query)
 	case "alipay.trade.close":
-		d.close(w, biz)
+		d.onTrade(w, method, biz, d.close)
 	case "alipay.trade.refund":
-		d.refund(w, biz)
+		d.onTrade(w, method, biz, d.refund)
 	default:
 		d.answer(w, method, map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-method", "sub_msg": "不支持的接口"})
 	}
@@ -475,8 +475,10 @@ func (d *Demo) post(to, body string) bool {
 	return string(b) == "success"
 }
 
-func (d *Demo) query(w http.ResponseWriter, biz bizContent) {
-	const method = "alipay.trade.query"
+// onTrade runs one API call on an existing trade under the gateway's lock,
+// after letting an unpaid trade expire; an unknown trade gets
+// ACQ.TRADE_NOT_EXIST as Alipay answers it.
+func (d *Demo) onTrade(w http.ResponseWriter, method string, biz bizContent, op func(http.ResponseWriter, string, *demoTrade, bizContent)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.trades[biz.OutTradeNo]
@@ -485,22 +487,17 @@ func (d *Demo) query(w http.ResponseWriter, biz bizContent) {
 		return
 	}
 	d.expire(t, d.cfg.Clock())
+	op(w, method, t, biz)
+}
+
+func (d *Demo) query(w http.ResponseWriter, method string, t *demoTrade, _ bizContent) {
 	d.answer(w, method, map[string]any{
 		"code": "10000", "msg": "Success", "out_trade_no": t.OutTradeNo, "trade_no": t.TradeNo, "trade_status": t.Status,
 		"total_amount": domain.FormatYuan(t.AmountFen), "buyer_logon_id": domain.MaskedBuyer(t.Buyer),
 	})
 }
 
-func (d *Demo) close(w http.ResponseWriter, biz bizContent) {
-	const method = "alipay.trade.close"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t := d.trades[biz.OutTradeNo]
-	if t == nil {
-		notExist(w, d, method)
-		return
-	}
-	d.expire(t, d.cfg.Clock())
+func (d *Demo) close(w http.ResponseWriter, method string, t *demoTrade, _ bizContent) {
 	if t.Status == domain.TradeSuccess || t.Status == domain.TradeFinished {
 		d.answer(w, method, map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_STATUS_ERROR", "sub_msg": "交易状态不合法"})
 		return
@@ -511,15 +508,7 @@ func (d *Demo) close(w http.ResponseWriter, biz bizContent) {
 
 // refund refunds part or all of a paid trade. The same out_request_no
 // again refunds nothing more (fund_change "N"), so a retry is safe.
-func (d *Demo) refund(w http.ResponseWriter, biz bizContent) {
-	const method = "alipay.trade.refund"
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t := d.trades[biz.OutTradeNo]
-	if t == nil {
-		notExist(w, d, method)
-		return
-	}
+func (d *Demo) refund(w http.ResponseWriter, method string, t *demoTrade, biz bizContent) {
 	amount, err := domain.ParseYuan(biz.RefundAmount)
 	switch {
 	case err != nil || amount <= 0 || biz.OutRequestNo == "":
