@@ -56,4 +56,23 @@ func TestTwoNodesViewsRefresh(t *testing.T) {
 	if b.CountsVersion("e1") == v {
 		t.Error("B's counts version did not change: pages answering 'unchanged' would not render the new counts")
 	}
+	// An application written on A gives it a new status stamp on B (a
+	// poll on B renders the change); other applications keep theirs.
+	app := &domain.Application{ID: "app9", ExamID: "e1", CandidateID: "cand9", State: domain.StateInfoSaved}
+	if err := a.Update(func(tx *Tx) error { return tx.writeApplication(nil, app) }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * refreshEvery)
+	before, other := b.StatusStamp("cand9", "e1"), b.StatusStamp("someone", "e1")
+	changed := *app
+	changed.State = domain.StateSubmitted
+	if err := a.Update(func(tx *Tx) error { return tx.writeApplication(app, &changed) }); err != nil {
+		t.Fatal(err)
+	}
+	if !within(2*time.Second, func() bool { return b.StatusStamp("cand9", "e1") != before }) {
+		t.Error("B's status stamp of an application changed on A did not change within 2 s")
+	}
+	if b.StatusStamp("someone", "e1") != other {
+		t.Error("B renewed the stamp of an application nobody changed")
+	}
 }

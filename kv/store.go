@@ -319,14 +319,14 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 // times with a short random pause, so callers see either success or a real error.
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		tx := &Tx{writable: true, s: s}
+		tx := &Tx{writable: true, s: s, shared: s.sharedEngine()}
 		err := s.eng.update(func(t engineTxn) error {
 			tx.t = t
 			if err := fn(tx); err != nil {
 				return err
 			}
-			if len(tx.hooks) > 0 && s.sharedEngine() {
-				// Other nodes reload their in-memory views (engine_refresh.go).
+			if tx.views != 0 {
+				// Other nodes reload these in-memory views (engine_refresh.go).
 				return tx.noteChange()
 			}
 			return nil
@@ -360,6 +360,11 @@ type Tx struct {
 	s        *Store // the store it runs on (engine limits, blob store)
 	writable bool
 	hooks    []func(*Store)
+	// shared: other nodes write the same store; views are then the
+	// in-memory views this transaction's writes change (engine_refresh.go).
+	shared bool
+	views  viewKinds
+	apps   []string // applications written (their status stamps change)
 }
 
 // afterCommit runs hook once the transaction has committed (never for an
@@ -394,7 +399,12 @@ func (s *Store) KeyCount(prefix string) (n int, err error) {
 }
 
 // PutRaw stores b at key.
-func (tx *Tx) PutRaw(key string, b []byte) error { return tx.t.set(key, b) }
+func (tx *Tx) PutRaw(key string, b []byte) error {
+	if tx.shared {
+		tx.noteWrite(key)
+	}
+	return tx.t.set(key, b)
+}
 
 // Put stores v as JSON at key.
 func (tx *Tx) Put(key string, v any) error {
@@ -406,7 +416,12 @@ func (tx *Tx) Put(key string, v any) error {
 }
 
 // Delete removes key (no error when absent).
-func (tx *Tx) Delete(key string) error { return tx.t.delete(key) }
+func (tx *Tx) Delete(key string) error {
+	if tx.shared {
+		tx.noteWrite(key)
+	}
+	return tx.t.delete(key)
+}
 
 // ScanOptions tune Scan.
 type ScanOptions struct {
