@@ -460,7 +460,7 @@ func (tx *Tx) Scan(prefix string, o ScanOptions, fn func(key string, val []byte)
 // ClaimUnique records that value of the named unique index belongs to owner.
 // It fails with a domain ECONFLICT error carrying conflictMsg when another
 // owner holds it. Because it runs inside the record's own transaction, two
-// concurrent claims cannot both commit: Badger's conflict detection makes the
+// concurrent claims cannot both commit: the engine's conflict detection makes the
 // loser retry and then see the winner's claim.
 func (tx *Tx) ClaimUnique(index, value, owner, conflictMsg string) error {
 	key := uniqueKey(index, value)
