@@ -124,7 +124,10 @@ const blobSweepGrace = time.Hour
 // SweepBlobObjects removes objects of the object store that no file refers
 // to any more and that were last written before now-grace (files deleted
 // or replaced, uploads whose transaction never committed). It reports how
-// many it removed. Without an object store it does nothing.
+// many it removed. Without an object store it does nothing. An upload of
+// the very same bytes that starts between the check and the removal (both
+// within milliseconds, after an hour without any reference) would lose its
+// object: its file then reads as "文件不存在" and must be uploaded again.
 func (s *Store) SweepBlobObjects(ctx context.Context, now time.Time, grace time.Duration) (removed int, err error) {
 	if s.blobs == nil {
 		return 0, nil

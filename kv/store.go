@@ -196,6 +196,8 @@ const (
 	gcFlattenEvery = 10 * time.Minute
 )
 
+// runValueLogGC is Badger's alone and needs no lease: one process holds a
+// data directory (Badger's lock); TiKV collects its own garbage.
 func (s *Store) runValueLogGC(ctx context.Context, every time.Duration) {
 	defer close(s.gcDone)
 	if s.db == nil || s.db.Opts().InMemory {
