@@ -14,6 +14,8 @@ package main
 //	EXAMREG_LOAD_ADDR      127.0.0.1:18090
 //	EXAMREG_LOAD_CONNS     64,256 connection counts
 //	EXAMREG_LOAD_DATA      (temp) seed once into this directory and reuse it on later runs
+//	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with logins (writes) at the
+//	                              largest connection count, RSS sampled every second (e.g. 5m)
 //
 // The machine is shared, so absolute figures mean little: compare each
 // request kind's req/s with /healthz measured at the same connection count
@@ -58,6 +60,7 @@ type loadConfig struct {
 	addr     string
 	conns    []int
 	dataDir  string
+	long     time.Duration
 }
 
 func loadConfigFromEnv(t *testing.T) loadConfig {
@@ -90,6 +93,13 @@ func loadConfigFromEnv(t *testing.T) loadConfig {
 		}
 	}
 	c.dataDir = os.Getenv("EXAMREG_LOAD_DATA")
+	if v := os.Getenv("EXAMREG_LOAD_LONG"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			t.Fatalf("EXAMREG_LOAD_LONG=%q: %v", v, err)
+		}
+		c.long = d
+	}
 	return c
 }
 
@@ -124,8 +134,10 @@ func TestLoad(t *testing.T) {
 
 	srv := startLoadServer(t, bin, data, cfg.addr)
 	sessions := loginCandidates(t, cfg.addr, min(loadSessions, nCand/20))
-	t.Logf("server up; %d candidates logged in; RSS after start %s (load %s)", len(sessions), srv.rss(), loadAvg())
+	t.Logf("server up; %d candidates logged in; RSS after start %s, peak RSS of the start %s (load %s)", len(sessions), srv.rss(), srv.peakRSS(), loadAvg())
+	startPeak := srv.peakRSS()
 
+	loginForms := anonLoginForms(t, cfg.addr, 32)
 	searches := searchPaths(nPos)
 	// Each connection polls as one browser tab: it sends back the stamp of
 	// the fragment it shows (hx-get="/status/<exam>?v=…").
@@ -161,6 +173,16 @@ func TestLoad(t *testing.T) {
 		},
 		"counts": func(_ *rand.Rand, _ int, req *fasthttp.Request) { req.SetRequestURI("/stats?exam=" + loadExamID) },
 		"home":   func(_ *rand.Rand, _ int, req *fasthttp.Request) { req.SetRequestURI("/") },
+		// A login through the form (argon2id, a session and a live-session
+		// write) of a candidate who is not one of the polling sessions.
+		"login": func(r *rand.Rand, w int, req *fasthttp.Request) {
+			f := loginForms[w%len(loginForms)]
+			req.SetRequestURI("/login")
+			req.Header.SetMethod("POST")
+			req.Header.SetContentType("application/x-www-form-urlencoded")
+			req.Header.Set("Cookie", f.cookie)
+			req.SetBodyString("id_number=" + loadIDNumber(20*r.IntN(max(nCand/20, 1))+6) + "&password=" + loadPassword + "&_csrf=" + urlQuery(f.token))
+		},
 	}
 	mixed := []struct {
 		kind   string
@@ -202,8 +224,102 @@ func TestLoad(t *testing.T) {
 		for _, m := range mixed {
 			res[m.kind].print("  mixed "+m.kind, healthz)
 		}
+
+		// A login rush: a quarter of the connections log in back to back
+		// (argon2id on every request) while the rest keep polling.
+		res = drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
+			if w%4 == 3 {
+				kinds["login"](r, w, req)
+				return "login"
+			}
+			kinds["poll"](r, w, req)
+			return "poll"
+		}, afterPoll)
+		res["poll"].print("rush poll", healthz)
+		res["login"].print("rush login", healthz)
+	}
+	fmt.Printf("\npeak RSS of the start (first start after a bulk load when freshly seeded) %s\n", startPeak)
+	if cfg.long > 0 {
+		longMixed(cfg, srv, kinds, mixed, afterPoll)
 	}
 	fmt.Printf("\nserver peak RSS %s, RSS now %s (load %s)\n", srv.peakRSS(), srv.rss(), loadAvg())
+}
+
+// longMixed runs the mix on seven of eight connections and logins (argon2id
+// and session writes) back to back on the eighth, at the largest connection
+// count for cfg.long, sampling the server's RSS.
+func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand, int, *fasthttp.Request), mixed []struct {
+	kind   string
+	weight int
+}, afterPoll func(int, string, *fasthttp.Response)) {
+	conns := slices.Max(cfg.conns)
+	stop := make(chan struct{})
+	var maxRSS atomic.Int64
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second):
+				if kb := srv.procKB("VmRSS"); kb > maxRSS.Load() {
+					maxRSS.Store(kb)
+				}
+			}
+		}
+	}()
+	res := drive(cfg.addr, conns, cfg.long, func(r *rand.Rand, w int, req *fasthttp.Request) string {
+		if w%8 == 7 {
+			kinds["login"](r, w, req)
+			return "login"
+		}
+		n := r.IntN(100)
+		for _, m := range mixed {
+			if n < m.weight {
+				kinds[m.kind](r, w, req)
+				return m.kind
+			}
+			n -= m.weight
+		}
+		panic("weights")
+	}, afterPoll)
+	close(stop)
+	fmt.Printf("\nlong mixed run with logins, %d connections, %s\n", conns, cfg.long)
+	for _, kind := range []string{"poll", "search", "counts", "home", "login"} {
+		res[kind].print("  long "+kind, 0)
+	}
+	fmt.Printf("RSS sampled each second: max %d MB (load %s)\n", maxRSS.Load()/1024, loadAvg())
+}
+
+// loginForm is an anonymous browser's nonce cookie and the form token it
+// was given, reusable for any number of login posts.
+type loginForm struct{ cookie, token string }
+
+// anonLoginForms fetches n login forms.
+func anonLoginForms(t *testing.T, addr string, n int) []loginForm {
+	hc := &fasthttp.HostClient{Addr: addr, MaxConns: 4}
+	out := make([]loginForm, n)
+	for k := range out {
+		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		req.SetRequestURI("http://" + addr + "/login")
+		if err := hc.DoTimeout(req, resp, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		jar := map[string]string{}
+		resp.Header.VisitAllCookie(func(k, v []byte) {
+			c := fasthttp.AcquireCookie()
+			c.ParseBytes(v)
+			jar[string(k)] = string(c.Value())
+			fasthttp.ReleaseCookie(c)
+		})
+		m := loadCSRFInput.FindSubmatch(resp.Body())
+		if m == nil {
+			t.Fatalf("login page without _csrf (status %d)", resp.StatusCode())
+		}
+		out[k] = loginForm{cookie: cookieHeader(jar), token: string(m[1]) + string(m[2])}
+		fasthttp.ReleaseRequest(req)
+		fasthttp.ReleaseResponse(resp)
+	}
+	return out
 }
 
 // --- seeding -------------------------------------------------------------
@@ -482,14 +598,23 @@ func startLoadServer(t *testing.T, bin, data, addr string) *loadServer {
 }
 
 func (s *loadServer) procStatus(field string) string {
+	kb := s.procKB(field)
+	if kb < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%d MB", kb/1024)
+}
+
+// procKB reads a kB field of the server's /proc status (-1 if missing).
+func (s *loadServer) procKB(field string) int64 {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	for line := range strings.SplitSeq(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, _ := strconv.Atoi(strings.Fields(v)[0])
-			return fmt.Sprintf("%d MB", kb/1024)
+			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return kb
 		}
 	}
-	return "?"
+	return -1
 }
 
 func (s *loadServer) rss() string     { return s.procStatus("VmRSS") }
@@ -682,6 +807,8 @@ func okStatus(kind string, code int) bool {
 		return true
 	case 204, 304, 286:
 		return kind == "poll"
+	case 303:
+		return kind == "login"
 	}
 	return false
 }

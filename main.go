@@ -185,6 +185,9 @@ func serve(args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	// The public counts (报名人数统计, search) lag commits by up to a second
+	// on the last day rather than being copied after every state change.
+	store.SetCountsRefresh(time.Second)
 	ops, err := opsCfg.start(store, *dataDir, logger)
 	if err != nil {
 		return err

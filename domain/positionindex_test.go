@@ -67,6 +67,11 @@ func TestPositionIndexSameAsScan(t *testing.T) {
 		{Sort: SortByCompetitionAsc, PageSize: 100, Page: 7},
 		{Keyword: "文字", Eligible: true},
 		{Page: 1000},
+		// 选择职位: the level fixed to the application's, with the
+		// candidate's own filter.
+		{Level: "ds", Eligible: true},
+		{Level: "sz", Keyword: "岗", Eligible: true, Sort: SortByCompetitionAsc, PageSize: 10, Page: 2},
+		{Level: "ds", Department: "武汉市财政局", Eligible: true, NoApproved: true},
 	}
 	words := []string{"财务", "审计", "岗", "湖北", "武汉市", "it", "运维", "数据", "办公室", "学", "", "研究岗", "0001"}
 	r := rand.New(rand.NewPCG(1, 2))

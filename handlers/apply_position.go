@@ -51,7 +51,7 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 		return c.Query(k)
 	})
 	q.Level = a.LevelCode
-	page := domain.SearchPositions(s.store.PositionList(exam.ID), q, s.store.CountsView(exam.ID),
+	page := s.store.PositionIndex(exam.ID).Search(q, s.store.CountsView(exam.ID),
 		domain.EligibilityFilter(ac.acct, &a.Form, exam))
 	// The level is not the candidate's to change: links leave it out.
 	q.Level = ""

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
@@ -25,20 +26,46 @@ func (s *Server) searchPositions(c *fiber.Ctx) error {
 		Query: q, BaseURL: "/positions", Extra: extra, Levels: views.LevelNames(exam), ShowCounts: true,
 		DetailURL: func(p *domain.Position) string { return views.BuildURL("/positions/"+exam.ID+"/"+p.Code, nil) },
 	}
+	page := views.PositionSearchPageProps{ExamName: exam.Name, Exams: choices, Results: results, EligibleHint: hint}
 	status := fiber.StatusOK
-	if qerr != nil {
+	search := func() { results.Page = s.store.PositionIndex(exam.ID).Search(q, s.store.CountsView(exam.ID), eligible) }
+	switch {
+	case qerr != nil:
 		status = invalidStatus
-		results.Error = fieldMessages(qerr)
-	} else {
-		results.Page = s.store.PositionIndex(exam.ID).Search(q, s.store.CountsView(exam.ID), eligible)
+		page.Results.Error = fieldMessages(qerr)
+	case q.Eligible && eligible != nil:
+		// The candidate's own filter: personal, never cached.
+		search()
+		page.Results = results
+	default:
+		// The same for every visitor: a cached fragment, 304 for a repeat.
+		key, ok := s.fragmentKey("positions", exam, q)
+		if !ok {
+			search()
+			page.Results = results
+			break
+		}
+		if isHX(c) && s.notModified(c, key) {
+			return nil
+		}
+		f, err := s.cachedFragment(c.UserContext(), key, func() templ.Component {
+			search()
+			return views.PositionResults(results)
+		})
+		if err != nil {
+			return err
+		}
+		if isHX(c) {
+			return sendFragment(c, status, f)
+		}
+		page.ResultsHTML = rawHTML(f.body)
 	}
-	form := views.PositionSearchFormProps{
+	page.Form = views.PositionSearchFormProps{
 		Action: "/positions", Hidden: extra, Target: "#position-results", Query: q,
 		Fields: domain.ErrorFields(qerr), Levels: exam.Levels, Departments: s.store.PositionDepartments(exam.ID),
 		CanFilterEligible: eligible != nil,
 	}
-	page := views.PositionSearchPageProps{ExamName: exam.Name, Exams: choices, Form: form, Results: results, EligibleHint: hint}
-	return s.page(c, status, "职位查询", "positions", views.PositionSearchPage(page), views.PositionResults(results))
+	return s.page(c, status, "职位查询", "positions", views.PositionSearchPage(page), views.PositionResults(page.Results))
 }
 
 // eligibilityFor returns the "only positions I qualify for" filter of a

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/session"
 
 	"examreg/domain"
 	"examreg/kv"
@@ -67,7 +66,7 @@ type Server struct {
 	store     *kv.Store
 	clock     domain.Clock
 	log       *slog.Logger
-	sessions  *session.Store
+	sessions  *sessionStore
 	noCaptcha bool
 	secure    bool
 	idle      time.Duration
@@ -98,6 +97,8 @@ type Server struct {
 	uploadQuota   domain.UploadQuota
 	freeDisk      func() (uint64, error)
 	minFreeDisk   uint64
+	// fragments caches rendered search and counts fragments (positions_cache.go).
+	fragments *fragmentCache
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -148,19 +149,11 @@ func New(cfg Config) *fiber.App {
 		uploadQuota:   cfg.UploadQuota,
 		freeDisk:      cfg.FreeDisk,
 		minFreeDisk:   cfg.MinFreeDisk,
+		fragments:     newFragmentCache(fragmentCacheEntries, fragmentCacheBytes),
 	}
-	s.sessions = session.New(session.Config{
-		Storage: cfg.FiberStorage,
-		// The storage entry outlives the idle timeout a little; the idle
-		// check itself is done against the injected clock (see loadUser).
-		Expiration:     cfg.IdleTimeout + 5*time.Minute,
-		KeyLookup:      "cookie:examreg_sid",
-		CookieHTTPOnly: true,
-		CookieSameSite: "Lax",
-		CookieSecure:   cfg.Secure,
-		// A session cookie ends with the browser: safer on shared computers.
-		CookieSessionOnly: true,
-	})
+	// The storage entry outlives the idle timeout a little; the idle check
+	// itself is done against the injected clock (see loadUser).
+	s.sessions = newSessionStore(cfg.FiberStorage, cfg.IdleTimeout+5*time.Minute, cfg.Secure)
 	app := fiber.New(fiber.Config{
 		AppName:      "examreg",
 		ErrorHandler: s.handleError,

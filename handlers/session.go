@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/session"
 
 	"examreg/domain"
 	"examreg/views"
@@ -35,16 +34,16 @@ const (
 // the end of the request (Fiber's Session.Save releases the object, so it
 // can't be saved part-way and used again).
 type requestSession struct {
-	sess  *session.Session
+	sess  *webSession
 	dirty bool
 }
 
 // session returns the request's session, loading it on first use.
-func (s *Server) session(c *fiber.Ctx) (*session.Session, error) {
+func (s *Server) session(c *fiber.Ctx) (*webSession, error) {
 	if rs, ok := c.Locals(localSession).(*requestSession); ok {
 		return rs.sess, nil
 	}
-	sess, err := s.sessions.Get(c)
+	sess, err := s.sessions.get(c)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +84,7 @@ func account(c *fiber.Ctx) *domain.Account {
 // hasSessionCookie avoids creating a session for anonymous visitors who
 // have never seen a form.
 func hasSessionCookie(c *fiber.Ctx) bool {
-	return c.Cookies("examreg_sid") != ""
+	return c.Cookies(sessionCookie) != ""
 }
 
 // loadUser finds the logged-in account. A session ends when it has been
@@ -140,7 +139,7 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 
 // endSession forgets the login (keeping nothing of the old session) and
 // goes on as an anonymous request.
-func (s *Server) endSession(c *fiber.Ctx, sess *session.Session) error {
+func (s *Server) endSession(c *fiber.Ctx, sess *webSession) error {
 	if err := sess.Reset(); err != nil {
 		return err
 	}

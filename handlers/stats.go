@@ -3,6 +3,7 @@ package handlers
 import (
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
@@ -38,10 +39,8 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		},
 	}
 	status := fiber.StatusOK
-	if qerr != nil {
-		status = invalidStatus
-		table.Error = fieldMessages(qerr)
-	} else {
+	var tableHTML templ.Component
+	build := func() {
 		ix := s.store.PositionIndex(exam.ID)
 		all := ix.Positions()
 		counts, totals, withApproved := s.store.CountsSummary(exam.ID)
@@ -54,10 +53,33 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		table.ZeroCount = len(all) - withApproved
 		table.PollURL = views.BuildURL("/stats", extra, q.Values(), [][2]string{{"v", version}})
 	}
+	if qerr != nil {
+		status = invalidStatus
+		table.Error = fieldMessages(qerr)
+	} else if key, ok := s.fragmentKey("stats", exam, q); !ok {
+		build()
+	} else {
+		// Rendered once per counts version (and catalog version, query):
+		// its 更新时间 is the time of that rendering.
+		if isHX(c) && s.notModified(c, key) {
+			return nil
+		}
+		f, err := s.cachedFragment(c.UserContext(), key, func() templ.Component {
+			build()
+			return views.StatsTable(table)
+		})
+		if err != nil {
+			return err
+		}
+		if isHX(c) {
+			return sendFragment(c, status, f)
+		}
+		tableHTML = rawHTML(f.body)
+	}
 	form := views.PositionSearchFormProps{
 		Action: "/stats", Hidden: extra, Target: "#stats-table", Query: q, Fields: domain.ErrorFields(qerr),
 		Levels: exam.Levels, Departments: s.store.PositionDepartments(exam.ID), ShowNoApproved: true,
 	}
-	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: form, Table: table}
+	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: form, Table: table, TableHTML: tableHTML}
 	return s.page(c, status, "报名人数统计", "stats", views.StatsPage(page), views.StatsTable(table))
 }

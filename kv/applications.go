@@ -2,6 +2,7 @@ package kv
 
 import (
 	"errors"
+	"slices"
 
 	"examreg/domain"
 )
@@ -47,6 +48,17 @@ func (tx *Tx) writeApplication(old, a *domain.Application) error {
 	}
 	tx.afterCommit(func(s *Store) { s.stamps.touch(a.CandidateID, a.ExamID) })
 	return tx.Put(appKey(a.ID), a)
+}
+
+// priorOf keeps what writeApplication reads of the application before a
+// change (position, state, the review queue's bucket and since: State,
+// CorrectionDeadline, History, UpdatedAt) without decoding it a second
+// time: a shallow copy, with History copied because a decision appends to
+// it. Other slices and maps are shared, so old must not be used for more.
+func priorOf(a *domain.Application) *domain.Application {
+	old := *a
+	old.History = slices.Clone(a.History)
+	return &old
 }
 
 // Application loads an application. Returns ENOTFOUND.
@@ -95,14 +107,11 @@ func (s *Store) ApplicationsOfCandidate(candidateID string) (list []*domain.Appl
 // change the application (and read through tx).
 func (s *Store) UpdateApplication(id string, fn func(tx *Tx, a *domain.Application) error) (out *domain.Application, err error) {
 	err = s.Update(func(tx *Tx) error {
-		old, err := tx.Application(id)
-		if err != nil {
-			return err
-		}
 		a, err := tx.Application(id)
 		if err != nil {
 			return err
 		}
+		old := priorOf(a)
 		if err := fn(tx, a); err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func TestCatalogMemory(t *testing.T) {
 		return int64(m.HeapAlloc)
 	}
 	before := heap()
-	c := &catalog{byExam: map[string]map[string]domain.Position{}, sorted: map[string]*positionSnapshot{}}
+	c := newCatalog()
 	counts := &countCache{byExam: map[string]map[string]domain.PositionCounts{}, version: map[string]uint64{}, snap: map[string]countSnapshot{}}
 	for i := range 10000 {
 		c.put(domain.Position{

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"examreg/domain"
 )
@@ -27,10 +28,14 @@ type countCache struct {
 	// readers until the counts change (search and the counts page read it
 	// without copying 10,000 entries per request).
 	snap map[string]countSnapshot
+	// refresh is how old a snapshot must be before a change replaces it
+	// (SetCountsRefresh); 0 replaces it on the first read after any change.
+	refresh time.Duration
 }
 
 type countSnapshot struct {
 	version      uint64
+	built        time.Time
 	m            map[string]domain.PositionCounts
 	totals       domain.PositionCounts // summed over m
 	withApproved int                   // entries of m with Approved > 0
@@ -138,18 +143,19 @@ func (s *Store) CountsSummary(examID string) (m map[string]domain.PositionCounts
 func (s *Store) countSnapshot(examID string) countSnapshot {
 	c := s.counts
 	c.mu.RLock()
-	v, snap := c.version[examID], c.snap[examID]
+	v, snap, refresh := c.version[examID], c.snap[examID], c.refresh
 	c.mu.RUnlock()
-	if snap.m != nil && snap.version == v {
+	now := time.Now()
+	if snap.m != nil && (snap.version == v || now.Sub(snap.built) < refresh) {
 		return snap
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v = c.version[examID]
-	if snap := c.snap[examID]; snap.m != nil && snap.version == v {
+	if snap := c.snap[examID]; snap.m != nil && (snap.version == v || now.Sub(snap.built) < c.refresh) {
 		return snap
 	}
-	snap = countSnapshot{version: v, m: make(map[string]domain.PositionCounts, len(c.byExam[examID]))}
+	snap = countSnapshot{version: v, built: now, m: make(map[string]domain.PositionCounts, len(c.byExam[examID]))}
 	for k, x := range c.byExam[examID] {
 		snap.m[k] = x
 		snap.totals = addCounts(snap.totals, x, 1)
@@ -161,23 +167,29 @@ func (s *Store) countSnapshot(examID string) countSnapshot {
 	return snap
 }
 
-// CountsVersion changes whenever any count of the exam changes (it starts
-// at 0 when the store opens).
+// CountsVersion is the version of the counts CountsView and CountsSummary
+// return now: it changes when they change (it starts at 0 when the store
+// opens), so a poll or a cached rendering keyed by it is current.
 func (s *Store) CountsVersion(examID string) uint64 {
-	s.counts.mu.RLock()
-	defer s.counts.mu.RUnlock()
-	return s.counts.version[examID]
+	return s.countSnapshot(examID).version
 }
 
-// CountTotals sums the counts of an exam's positions.
+// SetCountsRefresh lets the counts that CountsView, CountsSummary and
+// CountsVersion return lag the commits by up to d: on the last day
+// applications change state ~1,000 times a second, and copying 10,000
+// counters (and re-rendering every cached counts and search fragment) after
+// each change would cost more than the pages it serves. 0 (the default)
+// shows every change at the next read. PositionCounts is never delayed.
+func (s *Store) SetCountsRefresh(d time.Duration) {
+	s.counts.mu.Lock()
+	s.counts.refresh = d
+	s.counts.mu.Unlock()
+}
+
+// CountTotals sums the counts of an exam's positions (summed once per
+// version of the counts).
 func (s *Store) CountTotals(examID string) domain.PositionCounts {
-	s.counts.mu.RLock()
-	defer s.counts.mu.RUnlock()
-	var t domain.PositionCounts
-	for _, c := range s.counts.byExam[examID] {
-		t = addCounts(t, c, 1)
-	}
-	return t
+	return s.countSnapshot(examID).totals
 }
 
 // PositionCounts returns one position's counts.

@@ -232,14 +232,11 @@ func (s *Store) SettleOrder(ev domain.TradeEvidence, m domain.Merchant, now time
 // state machine (ActionPay by RoleSystem, not window-checked: money already
 // taken is recorded), with history, indexes and counts.
 func (tx *Tx) payApplication(o *domain.Order, ev domain.TradeEvidence, now time.Time) error {
-	old, err := tx.Application(o.ApplicationID)
-	if err != nil {
-		return err
-	}
 	app, err := tx.Application(o.ApplicationID)
 	if err != nil {
 		return err
 	}
+	old := priorOf(app)
 	exam, err := tx.Exam(app.ExamID)
 	if err != nil {
 		return err

@@ -20,6 +20,11 @@ type catalog struct {
 	// distinct departments, built on the first read after a change and
 	// shared by every reader until the next change (search never copies).
 	sorted map[string]*positionSnapshot
+	// loaded is, per exam, the stored catalog version byExam holds (see
+	// positions_version.go); an exam missing here is reloaded on its next read.
+	loaded   map[string]string
+	reloadMu sync.Mutex // one reload at a time
+	versions catalogVersions
 }
 
 type positionSnapshot struct {
@@ -72,12 +77,22 @@ func (c *catalog) snapshot(examID string) *positionSnapshot {
 }
 
 func (s *Store) loadCatalog() error {
-	s.positions = &catalog{byExam: map[string]map[string]domain.Position{}, sorted: map[string]*positionSnapshot{}}
+	s.positions = newCatalog()
 	return s.View(func(tx *Tx) error {
+		// The versions first: a position written after them is reloaded.
+		if err := tx.Scan(prefixCatVer, ScanOptions{}, func(key string, v []byte) error {
+			s.positions.loaded[strings.TrimPrefix(key, prefixCatVer)] = string(v)
+			return nil
+		}); err != nil {
+			return err
+		}
 		return tx.Scan(prefixPos, ScanOptions{}, func(_ string, v []byte) error {
 			var p domain.Position
 			if err := jsonUnmarshal(v, &p); err != nil {
 				return err
+			}
+			if _, ok := s.positions.loaded[p.ExamID]; !ok {
+				s.positions.loaded[p.ExamID] = "" // no version written yet
 			}
 			s.positions.put(p)
 			return nil
@@ -85,10 +100,20 @@ func (s *Store) loadCatalog() error {
 	})
 }
 
+func newCatalog() *catalog {
+	return &catalog{
+		byExam: map[string]map[string]domain.Position{}, sorted: map[string]*positionSnapshot{},
+		loaded: map[string]string{}, versions: catalogVersions{read: map[string]versionRead{}, ttl: catalogVersionTTL},
+	}
+}
+
 // PutPosition creates or replaces a position; the in-memory catalog sees it
 // once the transaction commits.
 func (tx *Tx) PutPosition(p *domain.Position) error {
 	if err := tx.Put(positionKey(p.ExamID, p.Code), p); err != nil {
+		return err
+	}
+	if err := tx.touchCatalog(p.ExamID); err != nil {
 		return err
 	}
 	// The catalog outlives the request: its keys must not share memory
@@ -112,6 +137,9 @@ func (tx *Tx) DeletePosition(examID, code string) error {
 	if err := tx.Delete(positionKey(examID, code)); err != nil {
 		return err
 	}
+	if err := tx.touchCatalog(examID); err != nil {
+		return err
+	}
 	tx.afterCommit(func(s *Store) { s.positions.remove(examID, code) })
 	return nil
 }
@@ -131,6 +159,7 @@ func (tx *Tx) Position(examID, code string) (*domain.Position, error) {
 
 // Position returns a position from the in-memory catalog.
 func (s *Store) Position(examID, code string) (domain.Position, bool) {
+	s.freshCatalog(examID)
 	s.positions.mu.RLock()
 	defer s.positions.mu.RUnlock()
 	p, ok := s.positions.byExam[examID][code]
@@ -141,23 +170,24 @@ func (s *Store) Position(examID, code string) (domain.Position, bool) {
 // every other reader: callers must not modify it (or the positions in it).
 // It is rebuilt only after a position changes, so search costs no copy.
 func (s *Store) PositionList(examID string) []domain.Position {
-	return s.positions.snapshot(examID).list
+	return s.freshCatalog(examID).list
 }
 
 // PositionIndex returns the search index of an exam's positions, built
 // once per change of the positions and shared: search with its Search.
 func (s *Store) PositionIndex(examID string) *domain.PositionIndex {
-	return s.positions.snapshot(examID).index
+	return s.freshCatalog(examID).index
 }
 
 // PositionDepartments returns the distinct 遴选机关 of an exam's positions,
 // in code order; shared, read only.
 func (s *Store) PositionDepartments(examID string) []string {
-	return s.positions.snapshot(examID).departments
+	return s.freshCatalog(examID).departments
 }
 
 // PositionCount returns how many positions an exam has.
 func (s *Store) PositionCount(examID string) int {
+	s.freshCatalog(examID)
 	s.positions.mu.RLock()
 	defer s.positions.mu.RUnlock()
 	return len(s.positions.byExam[examID])

@@ -34,15 +34,17 @@ func escapeKeyPart(s string) string {
 	if !strings.ContainsAny(s, "/%") {
 		return s
 	}
-	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(s)
+	return keyPartEscaper.Replace(s)
 }
 
 func unescapeKeyPart(s string) string {
 	if !strings.Contains(s, "%") {
 		return s
 	}
-	return strings.NewReplacer("%2F", "/", "%25", "%").Replace(s)
+	return keyPartUnescaper.Replace(s)
 }
+
+var keyPartUnescaper = strings.NewReplacer("%2F", "/", "%25", "%")
 
 func reviewQueuePrefix(examID, dept string, bucket domain.State) string {
 	return prefixReviewQueue + examID + "/" + escapeKeyPart(dept) + "/" + string(bucket) + "/"
@@ -84,19 +86,30 @@ type reviewEntry struct {
 }
 
 func (tx *Tx) reviewEntryOf(a *domain.Application) (reviewEntry, error) {
+	return tx.reviewEntryLike(a, reviewEntry{})
+}
+
+// reviewEntryLike is reviewEntryOf reusing the department of known, an
+// entry of the same application just computed, when the position is the
+// same (a state change reads and decodes the position once, not twice).
+func (tx *Tx) reviewEntryLike(a *domain.Application, known reviewEntry) (reviewEntry, error) {
 	b := domain.ReviewBucket(a)
 	if b == "" || a.PositionCode == "" {
 		return reviewEntry{}, nil
 	}
-	p, err := tx.Position(a.ExamID, a.PositionCode)
-	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return reviewEntry{}, nil // a position deleted under it: nobody can review it
+	dept := known.dept
+	if dept == "" || known.code != a.PositionCode {
+		p, err := tx.Position(a.ExamID, a.PositionCode)
+		if err != nil {
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				return reviewEntry{}, nil // a position deleted under it: nobody can review it
+			}
+			return reviewEntry{}, err
 		}
-		return reviewEntry{}, err
+		dept = p.Department
 	}
-	e := reviewEntry{dept: p.Department, code: a.PositionCode, bucket: b}
-	e.key = reviewQueuePrefix(a.ExamID, p.Department, b) + queueCursor(domain.BucketSince(a), a.ID)
+	e := reviewEntry{dept: dept, code: a.PositionCode, bucket: b}
+	e.key = reviewQueuePrefix(a.ExamID, dept, b) + queueCursor(domain.BucketSince(a), a.ID)
 	if b == domain.StateReturned && !a.CorrectionDeadline.IsZero() {
 		e.val.Overdue = a.CorrectionDeadline.Unix()
 	}
@@ -114,7 +127,7 @@ func (tx *Tx) indexReview(old, a *domain.Application) error {
 			return err
 		}
 	}
-	after, err := tx.reviewEntryOf(a)
+	after, err := tx.reviewEntryLike(a, before)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,192 @@
+package handlers
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"examreg/domain"
+)
+
+// Rendered fragments of the public position search and counts page, kept
+// per (what they were rendered from, normalised query): on the last day the
+// same few keywords and pages are asked for thousands of times a minute. A
+// key names everything the fragment depends on, each read from the store
+// (the catalog version, the exam's level names) or from the counts: a change
+// anywhere makes new keys, and the stale entries age out of the LRU. The
+// same key, hashed, is the fragment's ETag, so a repeat htmx request is
+// answered 304 without rendering or sending anything.
+
+// Fragment cache bounds: a 100-row page renders to ~60 KB, a 20-row one to
+// ~12 KB.
+const (
+	fragmentCacheEntries = 4096
+	fragmentCacheBytes   = 32 << 20
+)
+
+// fragmentCache is an LRU of rendered fragments bounded in count and bytes.
+type fragmentCache struct {
+	mu         sync.Mutex
+	order      *list.List // of *fragment, most recently used first
+	byKey      map[string]*list.Element
+	size       int // bytes of every body held
+	maxEntries int
+	maxBytes   int
+}
+
+// fragment is one rendered fragment; body is shared and never changed.
+type fragment struct {
+	key  string
+	body []byte
+	etag string
+}
+
+func newFragmentCache(maxEntries, maxBytes int) *fragmentCache {
+	return &fragmentCache{order: list.New(), byKey: map[string]*list.Element{}, maxEntries: maxEntries, maxBytes: maxBytes}
+}
+
+func (fc *fragmentCache) get(key string) (*fragment, bool) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	el, ok := fc.byKey[key]
+	if !ok {
+		return nil, false
+	}
+	fc.order.MoveToFront(el)
+	return el.Value.(*fragment), true
+}
+
+// put keeps f, dropping the least recently used fragments beyond the
+// bounds (a body larger than an eighth of the byte bound is not kept).
+func (fc *fragmentCache) put(f *fragment) {
+	if len(f.body) > fc.maxBytes/8 {
+		return
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if el, ok := fc.byKey[f.key]; ok {
+		fc.order.MoveToFront(el)
+		return
+	}
+	fc.byKey[f.key] = fc.order.PushFront(f)
+	fc.size += len(f.body)
+	for fc.order.Len() > fc.maxEntries || fc.size > fc.maxBytes {
+		old := fc.order.Remove(fc.order.Back()).(*fragment)
+		delete(fc.byKey, old.key)
+		fc.size -= len(old.body)
+	}
+}
+
+// len and bytes report the cache's contents (tests and metrics).
+func (fc *fragmentCache) len() (entries, bytes int) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	return fc.order.Len(), fc.size
+}
+
+// fragmentKey names a fragment by kind, exam and every version it depends
+// on, and the normalised query (page and size included). ok is false when
+// the catalog version cannot be read: the caller renders uncached.
+func (s *Server) fragmentKey(kind string, exam *domain.Exam, q domain.PositionQuery) (string, bool) {
+	catalog, err := s.store.CatalogVersion(exam.ID)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString(kind)
+	for _, part := range []string{
+		exam.ID, catalog, strconv.FormatUint(s.store.CountsVersion(exam.ID), 36),
+		strconv.Itoa(q.Page), strconv.Itoa(q.PageSize),
+	} {
+		b.WriteByte(0)
+		b.WriteString(part)
+	}
+	// What the fragments show of the exam itself: its levels' names.
+	for _, l := range exam.Levels {
+		b.WriteByte(0)
+		b.WriteString(l.Code)
+		b.WriteByte('=')
+		b.WriteString(l.Name)
+	}
+	for _, kv := range q.Values() {
+		b.WriteByte(0)
+		b.WriteString(kv[0])
+		b.WriteByte('=')
+		b.WriteString(kv[1])
+	}
+	return b.String(), true
+}
+
+// cachedFragment returns the fragment for key, rendering and keeping it on
+// a miss.
+func (s *Server) cachedFragment(ctx context.Context, key string, render func() templ.Component) (*fragment, error) {
+	if f, ok := s.fragments.get(key); ok {
+		return f, nil
+	}
+	var buf strings.Builder
+	if err := render().Render(ctx, &buf); err != nil {
+		return nil, err
+	}
+	f := &fragment{key: key, body: []byte(buf.String()), etag: etagOf(key)}
+	s.fragments.put(f)
+	return f, nil
+}
+
+// notModified answers 304 when an htmx request already holds the fragment
+// key names (If-None-Match carries its ETag).
+func (s *Server) notModified(c *fiber.Ctx, key string) bool {
+	inm := c.Get(fiber.HeaderIfNoneMatch)
+	if inm == "" {
+		return false
+	}
+	etag := etagOf(key)
+	for _, t := range strings.Split(inm, ",") {
+		if strings.TrimSpace(t) == etag {
+			fragmentHeaders(c, etag)
+			c.Status(fiber.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}
+
+// etagOf is the ETag of the fragment key names: the key holds every
+// version the fragment depends on, so its hash names the content.
+func etagOf(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// fragmentHeaders let the browser keep a public fragment and ask again
+// with If-None-Match every time (no-cache: it is never shown unchecked).
+func fragmentHeaders(c *fiber.Ctx, etag string) {
+	c.Vary("HX-Request")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Response().Header.Del(fiber.HeaderPragma)
+	c.Set(fiber.HeaderETag, etag)
+}
+
+// sendFragment sends a cached fragment as an htmx response.
+func sendFragment(c *fiber.Ctx, status int, f *fragment) error {
+	fragmentHeaders(c, f.etag)
+	c.Status(status)
+	c.Type("html", "utf-8")
+	return c.Send(f.body)
+}
+
+// rawHTML renders already rendered (and escaped) HTML into a page.
+type rawHTML []byte
+
+// Render writes the bytes.
+func (h rawHTML) Render(_ context.Context, w io.Writer) error {
+	_, err := w.Write(h)
+	return err
+}
