@@ -11,9 +11,10 @@ import (
 )
 
 // Several nodes on one TiKV cluster each keep the in-memory views (the
-// positions catalog, the counts behind 报名人数统计, the review queue sizes,
-// the footer settings, the status poll stamps) that commit hooks keep
-// current on a single node. A node sees only its own hooks, so every
+// counts behind 报名人数统计, the review queue sizes, the footer settings,
+// the status poll stamps) that commit hooks keep current on a single node.
+// (The positions catalog follows its own stored version instead:
+// positions_version.go.) A node sees only its own hooks, so every
 // committed transaction that writes keys a view is built from also writes a
 // short-lived key under prefixChange (unique per transaction: no
 // contention) naming those views, and each node polls that range every
@@ -24,8 +25,7 @@ import (
 type viewKinds uint8
 
 const (
-	viewCatalog viewKinds = 1 << iota
-	viewCounts
+	viewCounts viewKinds = 1 << iota
 	viewQueue
 	viewSite
 	viewStamps
@@ -34,8 +34,6 @@ const (
 // viewKindOf names the view built from key (0: none).
 func viewKindOf(key string) viewKinds {
 	switch {
-	case strings.HasPrefix(key, prefixPos):
-		return viewCatalog
 	case strings.HasPrefix(key, prefixCount):
 		return viewCounts
 	case strings.HasPrefix(key, prefixReviewQueue):
@@ -142,12 +140,6 @@ func (s *Store) runRefresher(ctx context.Context) {
 // versions, so pages that answer "unchanged" by version render again.
 func (s *Store) reloadViews(kinds viewKinds, apps []string) error {
 	fresh := &Store{eng: s.eng, blobs: s.blobs, log: s.log, node: s.node}
-	if kinds&viewCatalog != 0 {
-		if err := fresh.loadCatalog(); err != nil {
-			return err
-		}
-		s.replaceCatalog(fresh.positions)
-	}
 	if kinds&viewCounts != 0 {
 		if err := fresh.loadCounts(); err != nil {
 			return err
@@ -179,14 +171,6 @@ func (s *Store) reloadViews(kinds viewKinds, apps []string) error {
 		s.stamps.touch(a.CandidateID, a.ExamID)
 	}
 	return nil
-}
-
-func (s *Store) replaceCatalog(fresh *catalog) {
-	c := s.positions
-	c.mu.Lock()
-	c.byExam = fresh.byExam
-	clear(c.sorted)
-	c.mu.Unlock()
 }
 
 func (s *Store) replaceCounts(fresh *countCache) {
