@@ -86,6 +86,10 @@ type Exam struct {
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// 笔试成绩 (issue 14): scoring rules and the current imported score set,
+	// edited on the 成绩管理 page only (score.go, kv/score.go).
+	Scores ScoreRules `json:"scores,omitzero"`
 }
 
 // Window returns the exam's window of kind k.

@@ -69,6 +69,10 @@ func CandidateSituation(app *Application, exam *Exam, steps []Step, now time.Tim
 	case StateTicketIssued:
 		s.Headline = "准考证已生成"
 		s.Detail = "打印准考证时间：" + exam.Ticket.String()
+		if ScoresPublished(exam, now) {
+			s.Headline = "笔试成绩已公布"
+			s.Detail = "请在“成绩查询”中查看成绩、排名及是否进入资格复审/面试。"
+		}
 	case StateScored:
 		s.Headline = "成绩已公布"
 	default:

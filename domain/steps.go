@@ -30,6 +30,7 @@ const (
 	StepReview           = "review"
 	StepPayment          = "payment"
 	StepTicket           = "ticket"
+	StepScore            = "score"
 )
 
 // Step is one line of the 报考流程 page.
@@ -104,6 +105,7 @@ var stepRules = []stepRule{
 	{StepReview, "审核", reviewStep},
 	{StepPayment, "缴费", paymentStep},
 	{StepTicket, "准考证", ticketStep},
+	{StepScore, "成绩查询", scoreStep},
 }
 
 // Steps computes the 报考流程 page of app (nil: no application yet) at now.
@@ -333,4 +335,16 @@ func ticketStep(f *stepFacts) stepCalc {
 		return stepCalc{reason: "准考证尚未生成。打印准考证时间为 " + f.exam.Ticket.String() + "。"}
 	}
 	return stepCalc{reason: "缴费成功后才能打印准考证。"}
+}
+
+// 成绩查询: done once the exam's scores are published (ScoreAvailability)
+// for a candidate who held a 准考证; closed, with the publication time, before.
+func scoreStep(f *stepFacts) stepCalc {
+	if f.st != StateTicketIssued && f.st != StateScored {
+		return stepCalc{reason: "参加笔试的考生在成绩公布后可查询成绩。"}
+	}
+	if err := ScoreAvailability(f.exam, f.now); err != nil {
+		return stepCalc{closed: true, reason: ErrorMessage(err)}
+	}
+	return stepCalc{done: true, can: true, note: "成绩已公布，可查询成绩、排名和资格复审/面试名单。"}
 }

@@ -30,7 +30,7 @@ func TestSteps(t *testing.T) {
 	}
 	returned := withForm(StateReturned)
 	returned.ReviewReason = "推荐表缺少背面"
-	// Statuses in order 照片 承诺书 填报信息 选择职位 报名信息确认 材料上传 材料确认 审核 缴费 准考证:
+	// Statuses in order 照片 承诺书 填报信息 选择职位 报名信息确认 材料上传 材料确认 审核 缴费 准考证 成绩查询:
 	// D done, C current, O open, L locked, X closed.
 	tests := []struct {
 		name  string
@@ -39,30 +39,30 @@ func TestSteps(t *testing.T) {
 		now   time.Time
 		want  string
 	}{
-		{"no application, no photo", nil, false, tReg, "CLLLLLLLLL"},
-		{"no application", nil, true, tReg, "DLLLLLLLLL"},
-		{"started", appIn(StateStarted), true, tReg, "DCLLLLLLLL"},
-		{"started without photo", appIn(StateStarted), false, tReg, "CLLLLLLLLL"},
-		{"started after registration", appIn(StateStarted), true, tReview, "DXLLLLLLLL"},
-		{"pledged, form empty", &Application{State: StateInfoSaved}, true, tReg, "DDCOLLLLLL"},
-		{"form filled, no position", &Application{State: StateInfoSaved, Form: completeForm()}, true, tReg, "DDDCLLLLLL"},
-		{"position, form empty", appIn(StatePositionSelected), true, tReg, "DDCDLLLLLL"},
-		{"ready to confirm", withForm(StatePositionSelected), true, tReg, "DDDDCLLLLL"},
-		{"ready but photo gone", withForm(StatePositionSelected), false, tReg, "CDDDLLLLLL"},
-		{"ready but closed", withForm(StatePositionSelected), true, tReview, "DDDDXLLLLL"},
-		{"confirmed", withForm(StateConfirmed), true, tReg, "DDDDDCLLLL"},
-		{"confirmed, closed", withForm(StateConfirmed), true, tReview, "DDDDDXLLLL"},
-		{"uploaded", withForm(StateMaterialsUploaded), true, tReg, "DDDDDDCLLL"},
-		{"submitted", withForm(StateSubmitted), true, tReg, "DDDDDDDCLL"},
-		{"returned", returned, true, tReg, "DDDDCLLLLL"},
-		{"returned after registration", returned, true, tReview, "DDDDXLLLLL"},
-		{"rejected", withForm(StateRejected), true, tReg, "DDDCLLLLLL"},
-		{"approved before payment", withForm(StateApproved), true, tReview, "DDDDDDDDXL"},
-		{"approved in payment", withForm(StateApproved), true, tPay, "DDDDDDDDCL"},
-		{"paid", withForm(StatePaid), true, tPay, "DDDDDDDDDL"},
-		{"ticket, window shut", withForm(StateTicketIssued), true, tPay, "DDDDDDDDDX"},
-		{"ticket printable", withForm(StateTicketIssued), true, tTicket, "DDDDDDDDDC"},
-		{"scored", withForm(StateScored), true, tTicket, "DDDDDDDDDC"},
+		{"no application, no photo", nil, false, tReg, "CLLLLLLLLLL"},
+		{"no application", nil, true, tReg, "DLLLLLLLLLL"},
+		{"started", appIn(StateStarted), true, tReg, "DCLLLLLLLLL"},
+		{"started without photo", appIn(StateStarted), false, tReg, "CLLLLLLLLLL"},
+		{"started after registration", appIn(StateStarted), true, tReview, "DXLLLLLLLLL"},
+		{"pledged, form empty", &Application{State: StateInfoSaved}, true, tReg, "DDCOLLLLLLL"},
+		{"form filled, no position", &Application{State: StateInfoSaved, Form: completeForm()}, true, tReg, "DDDCLLLLLLL"},
+		{"position, form empty", appIn(StatePositionSelected), true, tReg, "DDCDLLLLLLL"},
+		{"ready to confirm", withForm(StatePositionSelected), true, tReg, "DDDDCLLLLLL"},
+		{"ready but photo gone", withForm(StatePositionSelected), false, tReg, "CDDDLLLLLLL"},
+		{"ready but closed", withForm(StatePositionSelected), true, tReview, "DDDDXLLLLLL"},
+		{"confirmed", withForm(StateConfirmed), true, tReg, "DDDDDCLLLLL"},
+		{"confirmed, closed", withForm(StateConfirmed), true, tReview, "DDDDDXLLLLL"},
+		{"uploaded", withForm(StateMaterialsUploaded), true, tReg, "DDDDDDCLLLL"},
+		{"submitted", withForm(StateSubmitted), true, tReg, "DDDDDDDCLLL"},
+		{"returned", returned, true, tReg, "DDDDCLLLLLL"},
+		{"returned after registration", returned, true, tReview, "DDDDXLLLLLL"},
+		{"rejected", withForm(StateRejected), true, tReg, "DDDCLLLLLLL"},
+		{"approved before payment", withForm(StateApproved), true, tReview, "DDDDDDDDXLL"},
+		{"approved in payment", withForm(StateApproved), true, tPay, "DDDDDDDDCLL"},
+		{"paid", withForm(StatePaid), true, tPay, "DDDDDDDDDLL"},
+		{"ticket, window shut", withForm(StateTicketIssued), true, tPay, "DDDDDDDDDXX"},
+		{"ticket printable", withForm(StateTicketIssued), true, tTicket, "DDDDDDDDDCX"},
+		{"scored", withForm(StateScored), true, tTicket, "DDDDDDDDDCX"},
 	}
 	letter := map[StepStatus]byte{StepDone: 'D', StepCurrent: 'C', StepOpen: 'O', StepLocked: 'L', StepClosed: 'X'}
 	for _, tt := range tests {

@@ -101,6 +101,8 @@ func stepHref(examID, key string) string {
 		return "/pay"
 	case domain.StepTicket:
 		return "/ticket"
+	case domain.StepScore:
+		return "/scores"
 	}
 	return ""
 }

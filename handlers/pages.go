@@ -90,6 +90,9 @@ func situation(app *domain.Application, exam *domain.Exam, hasPhoto bool, now ti
 	case app != nil && app.State == domain.StateSubmitted:
 		hs.NextLabel = "查看报考状态"
 		hs.NextHref = "/status"
+	case app != nil && app.State == domain.StateTicketIssued && domain.ScoresPublished(exam, now):
+		hs.NextLabel = "查看笔试成绩"
+		hs.NextHref = "/scores"
 	}
 	return hs
 }

@@ -56,8 +56,7 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	s.reviewRoutes(app)   // routes_review.go: 资格审核 dashboard, decisions, exports, overview
 	s.ticketRoutes(app)   // routes_ticket.go: venues, seats, 打印准考证, 入场核验
 
-	// Steps whose features come with later work: honest pages, never fake ones.
-	app.Get("/scores", candidate, s.notOpen("成绩查询", "scores", "笔试成绩尚未公布。请关注湖北省人事考试网相关公告。"))
+	s.scoreRoutes(app, storage) // routes_score.go: 成绩管理, 资格复审/面试名单, 成绩查询
 
 	app.Use(notFound)
 }

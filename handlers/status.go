@@ -33,6 +33,7 @@ func (s *Server) statusItem(a *domain.Application) (views.StatusItem, error) {
 	if pos, ok := s.store.Position(a.ExamID, a.PositionCode); ok {
 		it.PositionName, it.PositionDept = pos.Title, pos.Department
 	}
+	it.ScoresOut = (a.State == domain.StateTicketIssued || a.State == domain.StateScored) && domain.ScoresPublished(exam, s.now())
 	return it, nil
 }
 

@@ -74,6 +74,9 @@ func (s *Store) SaveExam(e *domain.Exam, audit AuditEntry) error {
 			return domain.FieldError("code", domain.ErrorMessage(err))
 		}
 		if old != nil {
+			// The score rules and the current score set are the 成绩管理
+			// page's (score.go): never overwritten by an exam form loaded earlier.
+			e.Scores = old.Scores
 			if err := domain.CheckLevelsRemoved(old, e, s.PositionList(e.ID)); err != nil {
 				return err
 			}

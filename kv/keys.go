@@ -63,6 +63,7 @@ import (
 //	v1/idx/seat_no/<examID>/<准考证号>           appID; sorted by venue, room, seat (rosters, check-in by number)
 //	v1/checkin/<examID>/<准考证号>               domain.CheckIn (ticket_checkin.go)
 //	v1/upload_quota/<accountID>/<kind>          []time.Time (JSON): the account's recent uploads of a kind (uploads.go)
+//	v1/score/…, v1/scoregen/…                   笔试成绩 import generations (score.go)
 //
 // Issues that add records add their keys here.
 const (

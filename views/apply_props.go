@@ -344,6 +344,9 @@ type StatusItem struct {
 	// Stamp names the version of the application shown; the poll sends it
 	// back and gets 204 (nothing to swap) while it is still current.
 	Stamp string
+	// ScoresOut: the exam's 笔试成绩 are published for this ticket holder
+	// (domain.ScoresPublished): the item links to 成绩查询.
+	ScoresOut bool
 }
 
 // PollURL is where the fragment polls for changes.

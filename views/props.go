@@ -48,6 +48,7 @@ func NavFor(u *User) []NavItem {
 			{"notices", "考试公告", "/notices"},
 			{"positions", "职位查询", "/positions"},
 			{"stats", "报名人数统计", "/stats"},
+			{"score-query", "成绩查询", "/score-query"},
 			{"help", "报考须知", "/help"},
 			{"login", "考生登录", "/login"},
 			{"register", "用户注册", "/register"},

@@ -25,6 +25,9 @@ type Limits struct {
 	MaxRows     int   // rows of the first sheet
 	MaxCols     int   // columns a row may have content in (the template's, plus room); 0: MaxColsDefault
 	MaxCellLen  int   // characters of one cell
+	// RawValues reads numbers as stored, not as displayed: a score shown
+	// with a "0" format as 79 is 78.5 (the score import sets it).
+	RawValues bool
 }
 
 // MaxColsDefault caps the columns of a row when Limits.MaxCols is 0; a
@@ -159,7 +162,7 @@ func Stream(data []byte, lim Limits, fn func(line int, cells []string) error) (e
 		if line > lim.MaxRows {
 			return invalid("工作表超过 %d 行的上限。", lim.MaxRows)
 		}
-		cells, err := rows.Columns()
+		cells, err := rows.Columns(excelize.Options{RawCellValue: lim.RawValues})
 		if err != nil {
 			return invalid("工作表「%s」第 %d 行无法读取（%s）。", sheets[0], line, shortErr(err))
 		}
