@@ -22,6 +22,9 @@ func TestRunRefusesUnknownCommandLine(t *testing.T) {
 		{"admin alone", []string{"admin"}, "unknown admin command"},
 		{"unknown flag", []string{"-adress", "127.0.0.1:1"}, "flag provided but not defined"},
 		{"stray argument after flags", []string{"-data", t.TempDir(), "serve"}, `unexpected argument "serve"`},
+		{"store without a port", []string{"-data", t.TempDir(), "-store", "tikv://pd1,pd2:2379"}, `"pd1" is not a PD address host:port`},
+		{"unknown store", []string{"-data", t.TempDir(), "-store", "redis://x:6379"}, "use badger (the default) or tikv://"},
+		{"backups on TiKV", []string{"-data", t.TempDir(), "-store", "tikv://pd1:2379", "-backup-dir", t.TempDir()}, "on TiKV use BR"},
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, tc := range cases {

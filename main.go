@@ -118,6 +118,8 @@ func serve(args []string, logger *slog.Logger) error {
 	fs := flag.NewFlagSet("examreg", flag.ContinueOnError)
 	addr := fs.String("addr", envOr("EXAMREG_ADDR", "127.0.0.1:8080"), "listen address (EXAMREG_ADDR)")
 	dataDir := fs.String("data", envOr("EXAMREG_DATA", "./data"), "data directory (EXAMREG_DATA)")
+	storeSpec := fs.String("store", envOr("EXAMREG_STORE", "badger"), "where data lives: badger (embedded, in -data) or tikv://pd1:2379,pd2:2379,pd3:2379/prefix (a TiKV cluster shared by several nodes; the prefix keeps one deployment's keys apart) (EXAMREG_STORE)")
+	blobSpec := fs.String("blobs", envOr("EXAMREG_BLOBS", ""), "keep files (photos, PDFs, attachments) in an S3-compatible bucket: s3://bucket?endpoint=https://host&region=r, credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; empty keeps them in the store (EXAMREG_BLOBS)")
 	demo := fs.Bool("demo", envBool("EXAMREG_DEMO"), "seed a demo exam and demo accounts into an empty store (EXAMREG_DEMO)")
 	noCaptcha := fs.Bool("no-captcha", envBool("EXAMREG_NO_CAPTCHA"), "switch the captcha off: for local automated tests only (EXAMREG_NO_CAPTCHA)")
 	tlsCert := fs.String("tls-cert", envOr("EXAMREG_TLS_CERT", ""), "TLS certificate file (EXAMREG_TLS_CERT)")
@@ -160,7 +162,25 @@ func serve(args []string, logger *slog.Logger) error {
 	if *noCaptcha {
 		logger.Warn("!!! CAPTCHA IS SWITCHED OFF (-no-captcha): use this only for local automated tests, never in production !!!")
 	}
-	store, err := kv.Open(kv.Options{Dir: *dataDir, SyncWrites: true, Logger: logger, EncryptionKey: key})
+	engine, err := kv.ParseEngine(*storeSpec)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if engine.TiKV && *opsCfg.backupDir != "" {
+		return fmt.Errorf("%w: -backup-dir backs up the embedded store; on TiKV use BR (see README: operating N nodes)", errUsage)
+	}
+	if engine.TiKV && key != nil {
+		return fmt.Errorf("%w: -encryption-key-file encrypts the embedded store; TiKV encrypts at rest with its own [security.encryption] settings", errUsage)
+	}
+	var blobs kv.BlobStore
+	if *blobSpec != "" {
+		b, err := kv.OpenS3Blobs(*blobSpec)
+		if err != nil {
+			return err
+		}
+		blobs = b
+	}
+	store, err := kv.Open(kv.Options{Engine: *storeSpec, Dir: *dataDir, SyncWrites: true, Logger: logger, EncryptionKey: key, Blobs: blobs})
 	if err != nil {
 		return err
 	}
@@ -173,8 +193,8 @@ func serve(args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer ops.stop()
-	fiberStorage := kv.OpenFiberStorage(*dataDir, key)
-	defer fiberStorage.Close()
+	// Sessions and limiter counters live in the store, so every node sees them.
+	fiberStorage := kv.NewFiberStorage(store)
 
 	if err := store.EnsureAccountIndexes(); err != nil {
 		return err
@@ -217,7 +237,7 @@ func serve(args []string, logger *slog.Logger) error {
 		DemoOutbox:       *demo,
 		Metrics:          ops.metrics,
 		Ready:            ops.ready.Load,
-		FreeDisk:         func() (uint64, error) { return kv.FreeBytes(*dataDir) },
+		FreeDisk:         freeDisk(engine, *dataDir),
 		MinFreeDisk:      uint64(max(*minFreeMB, 1)) << 20,
 	}
 	app := handlers.New(conf)
@@ -227,7 +247,8 @@ func serve(args []string, logger *slog.Logger) error {
 	if r := handlers.NewReconciler(conf); r != nil {
 		// The worker stops before the store closes (defers run last-first).
 		done := make(chan struct{})
-		go func() { defer close(done); r.Run(ctx) }()
+		// One node at a time reconciles (a lease in the store).
+		go func() { defer close(done); store.RunLeased(ctx, "pay-reconciler", kv.LeaseTTL, r.Run) }()
 		defer func() { stop(); <-done }()
 	}
 	// Bind first, then say so: "listening" is logged only once the port is ours.
@@ -235,7 +256,7 @@ func serve(args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("examreg listening", "addr", ln.Addr().String(), "data", *dataDir, "tls", *tlsCert != "")
+	logger.Info("examreg listening", "addr", ln.Addr().String(), "store", *storeSpec, "data", *dataDir, "tls", *tlsCert != "", "node", store.NodeID())
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {
@@ -284,4 +305,13 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// freeDisk reports the free space uploads need: of the data directory on
+// the embedded store; nothing to check on TiKV (the cluster has its own).
+func freeDisk(engine kv.EngineSpec, dataDir string) func() (uint64, error) {
+	if engine.TiKV {
+		return nil
+	}
+	return func() (uint64, error) { return kv.FreeBytes(dataDir) }
 }

@@ -60,6 +60,7 @@ func startDispatcher(store *kv.Store, sender notify.Sender, logger *slog.Logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	d := &notify.Dispatcher{Store: store, Sender: sender, Clock: time.Now, Log: logger}
-	go func() { defer close(done); d.Run(ctx) }()
+	// One node at a time sends (a lease in the store): no message twice.
+	go func() { defer close(done); store.RunLeased(ctx, "notify-dispatcher", kv.LeaseTTL, d.Run) }()
 	return func() { cancel(); <-done }
 }

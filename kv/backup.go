@@ -74,6 +74,10 @@ func NewEncryptionKey() ([]byte, error) {
 	return k, nil
 }
 
+// ErrBackupTiKV refuses examreg's own backup on TiKV: back the cluster up
+// with TiKV's BR (and the bucket with its versioning), see README.
+var ErrBackupTiKV = errors.New("kv: on TiKV, back up with BR (br backup raw), not examreg backup")
+
 // BackupStats describe a finished backup.
 type BackupStats struct {
 	Bytes     int64  // bytes written, framing included
@@ -84,6 +88,9 @@ type BackupStats struct {
 // Backup writes a full backup of the open store to w while it keeps serving
 // (Badger reads a consistent snapshot). It is encrypted when the store is.
 func (s *Store) Backup(w io.Writer) (BackupStats, error) {
+	if s.db == nil {
+		return BackupStats{}, ErrBackupTiKV
+	}
 	cw := &countingWriter{w: w}
 	fw, err := newFrameWriter(cw, s.key)
 	if err != nil {

@@ -1,38 +1,81 @@
 package kv
 
 import (
-	"path/filepath"
+	"errors"
 	"time"
-
-	badgerv3 "github.com/dgraph-io/badger/v3"
-	badgerstorage "github.com/gofiber/storage/badger/v2"
 )
 
-// OpenFiberStorage opens the store for Fiber's own middleware state
-// (sessions, rate limiter) in its own folder under dataDir. It runs its own
-// Badger (v3, as gofiber/storage/badger ships it), so its memory is kept
-// small: this state is tiny and short-lived. Tests leave Fiber on its
-// built-in memory storage instead. With a key (-encryption-key-file) it is
-// encrypted like the main store: sessions and flash messages are data too.
-func OpenFiberStorage(dataDir string, key []byte) *badgerstorage.Storage {
-	dir := filepath.Join(dataDir, "fiber")
-	opts := badgerv3.DefaultOptions(dir).
-		WithLogger(nil).
-		WithMemTableSize(8 << 20).
-		WithValueThreshold(64 << 10).
-		WithNumMemtables(2).
-		WithNumLevelZeroTables(2).
-		WithNumLevelZeroTablesStall(4).
-		WithBlockCacheSize(4 << 20).
-		WithIndexCacheSize(4 << 20).
-		WithValueLogFileSize(16 << 20).
-		WithNumCompactors(2)
-	if key != nil {
-		opts = opts.WithEncryptionKey(key)
+// prefixFiber holds Fiber's own middleware state (sessions, rate-limiter
+// counters), keyed by Fiber's key.
+const prefixFiber = "v1/fiber/"
+
+// FiberStorage is a fiber.Storage over the store: Fiber's sessions and
+// rate-limiter entries live with everything else, on whichever engine the
+// store runs, so any node of several sees the same sessions (a login on one
+// node is valid on the next; 安全退出 on one ends it everywhere). Entries
+// with an expiry use the store's TTL.
+type FiberStorage struct{ s *Store }
+
+// NewFiberStorage returns the fiber.Storage of the store.
+func NewFiberStorage(s *Store) *FiberStorage { return &FiberStorage{s: s} }
+
+// Get returns the value at key, or nil (and no error) when there is none.
+func (f *FiberStorage) Get(key string) (b []byte, err error) {
+	if key == "" {
+		return nil, nil
 	}
-	return badgerstorage.New(badgerstorage.Config{
-		Database:      dir,
-		BadgerOptions: opts,
-		GCInterval:    time.Minute,
+	err = f.s.View(func(tx *Tx) error { b, err = tx.GetRaw(prefixFiber + key); return err })
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// Set stores val at key, for exp when exp > 0.
+func (f *FiberStorage) Set(key string, val []byte, exp time.Duration) error {
+	if key == "" || len(val) == 0 {
+		return nil
+	}
+	return f.s.Update(func(tx *Tx) error {
+		if exp > 0 {
+			return tx.putRawTTL(prefixFiber+key, val, exp)
+		}
+		return tx.PutRaw(prefixFiber+key, val)
 	})
 }
+
+// Delete removes key (no error when absent).
+func (f *FiberStorage) Delete(key string) error {
+	if key == "" {
+		return nil
+	}
+	return f.s.Update(func(tx *Tx) error { return tx.Delete(prefixFiber + key) })
+}
+
+// Reset removes every entry (all sessions end), a batch per transaction.
+func (f *FiberStorage) Reset() error {
+	for {
+		var keys []string
+		if err := f.s.View(func(tx *Tx) error {
+			return tx.Scan(prefixFiber, ScanOptions{KeysOnly: true, Limit: 1000}, func(k string, _ []byte) error {
+				keys = append(keys, k)
+				return nil
+			})
+		}); err != nil || len(keys) == 0 {
+			return err
+		}
+		if err := f.s.Update(func(tx *Tx) error {
+			for _, k := range keys {
+				if err := tx.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+}
+
+// Close does nothing: the store is closed by its owner.
+func (f *FiberStorage) Close() error { return nil }

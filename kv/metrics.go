@@ -7,8 +7,13 @@ import (
 )
 
 // Sizes reports the bytes of the LSM tree and of the value log on disk
-// (Badger recomputes them about once a minute), for /metrics.
-func (s *Store) Sizes() (lsm, vlog int64) { return s.db.Size() }
+// (Badger recomputes them about once a minute), for /metrics; 0 on TiKV.
+func (s *Store) Sizes() (lsm, vlog int64) {
+	if s.db == nil {
+		return 0, 0
+	}
+	return s.db.Size()
+}
 
 // appStateCacheFor bounds how often ApplicationsPerState scans: a scrape
 // every few seconds must not decode every application each time.

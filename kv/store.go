@@ -1,11 +1,11 @@
 // Package kv is examreg's storage: a small transactional key-value API over
-// an embedded Badger v4 database. It is the only package that imports Badger,
-// so another ordered, transactional store could stand behind the same API.
-// Records are JSON values under readable, versioned keys (see keys.go).
+// an ordered, transactional engine: an embedded Badger v4 database (the
+// default) or a TiKV cluster for several nodes (engine.go). It is the only
+// package that imports either. Records are JSON values under readable,
+// versioned keys (see keys.go).
 package kv
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/tikv/client-go/v2/tikv"
 
 	"examreg/domain"
 )
@@ -39,6 +40,9 @@ const maxBlockedRetries = 100
 
 // Options configure Open.
 type Options struct {
+	// Engine names the store: "" or "badger" (embedded, in Dir) or
+	// "tikv://pd1:2379,pd2:2379/prefix" (a TiKV cluster; see ParseEngine).
+	Engine     string
 	Dir        string // data directory; ignored when InMemory
 	InMemory   bool   // tests and benchmarks that do not need a disk
 	SyncWrites bool   // fsync each commit; on in production so an acknowledged write survives a crash
@@ -47,11 +51,20 @@ type Options struct {
 	// AES-256 (Badger's encryption at rest); nil leaves it unencrypted. An
 	// encrypted store opens only with its key (see encryption.go).
 	EncryptionKey []byte
+	// TiKV runs the store on an open client-go store (tests pass a mock
+	// TiKV); KeyPrefix keeps this deployment's keys apart from others'.
+	TiKV      *tikv.KVStore
+	KeyPrefix string
+	// Blobs keeps file bytes in an object store (OpenS3Blobs); nil keeps
+	// them in the KV store.
+	Blobs BlobStore
 }
 
 // Store is an open database.
 type Store struct {
-	db        *badger.DB
+	eng       engine
+	blobs     BlobStore  // nil: file bytes live in the KV store
+	db        *badger.DB // the Badger engine's database; nil on TiKV
 	positions *catalog
 	counts    *countCache
 	queue     *queueCache // review queue sizes (review_queue.go)
@@ -70,6 +83,9 @@ type Store struct {
 	// lastFlatten is when the GC last forced a full compaction (UnixNano; 0 never).
 	lastFlatten atomic.Int64
 	gcMu        sync.Mutex // serialises collect
+	node        string     // this process among the nodes (leases)
+	sweepDone   chan struct{}
+	refreshDone chan struct{}
 }
 
 // Open opens (or creates) the store. Memory options are sized for a small
@@ -79,29 +95,50 @@ func Open(o Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	db, err := badger.Open(badgerOptions(o))
+	eng, db, err := openEngine(o, logger)
 	if err != nil {
-		return nil, openError(o, err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
-	if err := s.loadCatalog(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	if err := s.loadCounts(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
-	}
-	if err := s.loadReviewQueue(); err != nil {
-		cancel()
-		db.Close()
-		return nil, err
+	s := &Store{eng: eng, blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), refreshDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
+		if err := load(); err != nil {
+			cancel()
+			eng.close()
+			return nil, err
+		}
 	}
 	go s.runValueLogGC(ctx, gcEvery)
+	go func() { defer close(s.sweepDone); s.runSweepers(ctx) }()
+	go func() { defer close(s.refreshDone); s.runRefresher(ctx) }()
 	return s, nil
+}
+
+// openEngine opens the engine o names; db is Badger's database (nil on TiKV).
+func openEngine(o Options, logger *slog.Logger) (engine, *badger.DB, error) {
+	if o.TiKV != nil {
+		return newTiKVEngine(o.TiKV, o.KeyPrefix, false), nil, nil
+	}
+	spec, err := ParseEngine(o.Engine)
+	if err != nil {
+		return nil, nil, err
+	}
+	if spec.TiKV {
+		eng, err := openTiKV(spec, logger)
+		return eng, nil, err
+	}
+	bo := badgerOptions(o)
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, nil, openError(o, err)
+	}
+	maxValue := int(bo.ValueLogFileSize)
+	if o.InMemory {
+		// Less than the threshold: Badger v4.9.6 accepts a value of exactly
+		// the threshold in memory and then panics writing it.
+		maxValue = int(bo.ValueThreshold) - 1
+	}
+	return badgerEngine{db: db, maxValue: maxValue}, db, nil
 }
 
 // badgerOptions are the Badger options of Open (and of Restore).
@@ -141,13 +178,13 @@ func badgerOptions(o Options) badger.Options {
 func (s *Store) Close() error {
 	s.cancel()
 	<-s.gcDone
-	return s.db.Close()
+	<-s.sweepDone
+	<-s.refreshDone
+	return s.eng.close()
 }
 
 // Ping reports whether the store is open and readable (for /healthz).
-func (s *Store) Ping() error {
-	return s.db.View(func(txn *badger.Txn) error { return nil })
-}
+func (s *Store) Ping() error { return s.eng.ping() }
 
 // Value-log GC schedule: every gcEvery, and early (at most every
 // gcMinGap) once gcFlushBytes of blobs were deleted.
@@ -159,9 +196,11 @@ const (
 	gcFlattenEvery = 10 * time.Minute
 )
 
+// runValueLogGC is Badger's alone and needs no lease: one process holds a
+// data directory (Badger's lock); TiKV collects its own garbage.
 func (s *Store) runValueLogGC(ctx context.Context, every time.Duration) {
 	defer close(s.gcDone)
-	if s.db.Opts().InMemory {
+	if s.db == nil || s.db.Opts().InMemory {
 		return
 	}
 	t := time.NewTicker(every)
@@ -196,7 +235,7 @@ func (s *Store) noteDeleted(n int) {
 // CollectGarbage runs value-log GC now, until Badger finds no more to
 // reclaim (tests and tools; the store runs it on its own schedule).
 func (s *Store) CollectGarbage() {
-	if !s.db.Opts().InMemory {
+	if s.db != nil && !s.db.Opts().InMemory {
 		// Flush whatever the counter says: the background loop may just
 		// have reset it while deletes were still being committed.
 		s.garbage.Store(gcFlushBytes)
@@ -274,7 +313,7 @@ func (s *Store) flushForGC(ctx context.Context) {
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error {
-	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+	return s.eng.view(func(t engineTxn) error { return fn(&Tx{t: t, s: s}) })
 }
 
 // Update runs fn in a read-write transaction and commits it. A commit that
@@ -282,8 +321,18 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 // times with a short random pause, so callers see either success or a real error.
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		tx := &Tx{writable: true}
-		err := s.db.Update(func(txn *badger.Txn) error { tx.txn = txn; return fn(tx) })
+		tx := &Tx{writable: true, s: s, shared: s.sharedEngine()}
+		err := s.eng.update(func(t engineTxn) error {
+			tx.t = t
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if tx.views != 0 {
+				// Other nodes reload these in-memory views (engine_refresh.go).
+				return tx.noteChange()
+			}
+			return nil
+		})
 		if err == nil {
 			// In-memory views (catalog, counts) change only once the data is durable.
 			for _, hook := range tx.hooks {
@@ -291,13 +340,13 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 			}
 			return nil
 		}
-		if errors.Is(err, badger.ErrBlockedWrites) && attempt < maxBlockedRetries {
+		if errors.Is(err, errWritesBlocked) && attempt < maxBlockedRetries {
 			// A memtable flush for GC (flushForGC) blocks writes for a
 			// few tens of milliseconds; Close blocks them for good.
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		if !errors.Is(err, badger.ErrConflict) {
+		if !errors.Is(err, ErrConflict) {
 			return err
 		}
 		if attempt >= maxConflictRetries {
@@ -309,9 +358,15 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 
 // Tx is a transaction. Values read from it are copies, safe to keep.
 type Tx struct {
-	txn      *badger.Txn
+	t        engineTxn
+	s        *Store // the store it runs on (engine limits, blob store)
 	writable bool
 	hooks    []func(*Store)
+	// shared: other nodes write the same store; views are then the
+	// in-memory views this transaction's writes change (engine_refresh.go).
+	shared bool
+	views  viewKinds
+	apps   []string // applications written (their status stamps change)
 }
 
 // afterCommit runs hook once the transaction has committed (never for an
@@ -319,16 +374,7 @@ type Tx struct {
 func (tx *Tx) afterCommit(hook func(*Store)) { tx.hooks = append(tx.hooks, hook) }
 
 // GetRaw returns a copy of the value at key, or ErrNotFound.
-func (tx *Tx) GetRaw(key string) ([]byte, error) {
-	item, err := tx.txn.Get([]byte(key))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return item.ValueCopy(nil)
-}
+func (tx *Tx) GetRaw(key string) ([]byte, error) { return tx.t.get(key) }
 
 // Get decodes the JSON value at key into v, or returns ErrNotFound.
 func (tx *Tx) Get(key string, v any) error {
@@ -343,13 +389,7 @@ func (tx *Tx) Get(key string, v any) error {
 }
 
 // Exists reports whether key is present.
-func (tx *Tx) Exists(key string) (bool, error) {
-	_, err := tx.txn.Get([]byte(key))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
+func (tx *Tx) Exists(key string) (bool, error) { return tx.t.exists(key) }
 
 // KeyCount counts the keys under prefix ("" for all): what a request
 // stored, for tests that bound it and for an operator's check of a copy.
@@ -362,7 +402,10 @@ func (s *Store) KeyCount(prefix string) (n int, err error) {
 
 // PutRaw stores b at key.
 func (tx *Tx) PutRaw(key string, b []byte) error {
-	return tx.txn.Set([]byte(key), b)
+	if tx.shared {
+		tx.noteWrite(key)
+	}
+	return tx.t.set(key, b)
 }
 
 // Put stores v as JSON at key.
@@ -376,7 +419,10 @@ func (tx *Tx) Put(key string, v any) error {
 
 // Delete removes key (no error when absent).
 func (tx *Tx) Delete(key string) error {
-	return tx.txn.Delete([]byte(key))
+	if tx.shared {
+		tx.noteWrite(key)
+	}
+	return tx.t.delete(key)
 }
 
 // ScanOptions tune Scan.
@@ -396,53 +442,27 @@ var StopScan = errStopScan
 // Scan calls fn for each key with the given prefix, in key order. val is a
 // copy (nil with KeysOnly). Returning StopScan ends the scan without error.
 func (tx *Tx) Scan(prefix string, o ScanOptions, fn func(key string, val []byte) error) error {
-	io := badger.DefaultIteratorOptions
-	io.PrefetchValues = !o.KeysOnly
-	io.Reverse = o.Reverse
-	io.Prefix = []byte(prefix)
-	it := tx.txn.NewIterator(io)
-	defer it.Close()
-	p := []byte(prefix)
-	start := p
-	if o.Reverse {
-		// Seek in reverse lands on the largest key <= seek: start past every key with the prefix.
-		start = append(append([]byte{}, p...), 0xff, 0xff, 0xff, 0xff)
-	}
-	if o.After != "" {
-		start = []byte(o.After)
-	}
 	n := 0
-	for it.Seek(start); it.ValidForPrefix(p); it.Next() {
-		item := it.Item()
-		k := item.KeyCopy(nil)
-		if o.After != "" && bytes.Equal(k, []byte(o.After)) {
-			continue
-		}
-		var v []byte
-		if !o.KeysOnly {
-			var err error
-			if v, err = item.ValueCopy(nil); err != nil {
-				return err
-			}
-		}
-		if err := fn(string(k), v); err != nil {
-			if errors.Is(err, errStopScan) {
-				return nil
-			}
+	err := tx.t.scan(prefix, o.Reverse, o.KeysOnly, o.After, func(k string, v []byte) error {
+		if err := fn(k, v); err != nil {
 			return err
 		}
 		n++
 		if o.Limit > 0 && n >= o.Limit {
-			return nil
+			return errStopScan
 		}
+		return nil
+	})
+	if errors.Is(err, errStopScan) {
+		return nil
 	}
-	return nil
+	return err
 }
 
 // ClaimUnique records that value of the named unique index belongs to owner.
 // It fails with a domain ECONFLICT error carrying conflictMsg when another
 // owner holds it. Because it runs inside the record's own transaction, two
-// concurrent claims cannot both commit: Badger's conflict detection makes the
+// concurrent claims cannot both commit: the engine's conflict detection makes the
 // loser retry and then see the winner's claim.
 func (tx *Tx) ClaimUnique(index, value, owner, conflictMsg string) error {
 	key := uniqueKey(index, value)

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"examreg/domain"
 )
 
-// putRawTTL stores b at key for ttl; Badger drops it afterwards.
+// putRawTTL stores b at key for ttl; the engine drops it afterwards.
 func (tx *Tx) putRawTTL(key string, b []byte, ttl time.Duration) error {
-	return tx.txn.SetEntry(badger.NewEntry([]byte(key), b).WithTTL(ttl))
+	return tx.t.setWithTTL(key, b, ttl)
 }
 
 // LoginThrottle returns the failed-login record of a login name (a zero

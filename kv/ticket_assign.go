@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"examreg/domain"
 )
 
@@ -169,13 +167,13 @@ func (tx *Tx) seatCandidatesAll(examID string) (list []domain.SeatCandidate, err
 }
 
 // writeSeats writes the plan in batches of seatBatch, halving the size
-// for the rest of the run whenever Badger finds a batch too big.
+// for the rest of the run whenever the engine finds a batch too big.
 func (s *Store) writeSeats(exam *domain.Exam, run *domain.SeatRun, plan []domain.Seat, now time.Time) error {
 	size := seatBatch
 	for start := 0; start < len(plan); {
 		batch := plan[start:min(start+size, len(plan))]
 		err := s.writeSeatBatch(exam, run, batch, now)
-		if errors.Is(err, badger.ErrTxnTooBig) && size > 1 {
+		if errors.Is(err, ErrTxnTooBig) && size > 1 {
 			size /= 2
 			continue
 		}
