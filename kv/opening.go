@@ -473,25 +473,17 @@ func (s *Store) SettleUndecided(examID string, actor *domain.Account, now time.T
 	if len(ids) == 0 {
 		return 0, domain.Errorf(domain.ECONFLICT, "没有未作选择的考生。")
 	}
-	for start := 0; start < len(ids); start += 100 {
-		batch := ids[start:min(start+100, len(ids))]
-		if err := s.Update(func(tx *Tx) error {
-			for _, id := range batch {
-				a, err := tx.Application(id)
-				if err != nil {
-					return err
-				}
-				if err := tx.requestRefund(actor, a, now); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return n, err
+	// A batch that committed stays settled; running it again settles the rest.
+	if err := updateInBatches(s, ids, 100, func(tx *Tx, id string) error {
+		a, err := tx.Application(id)
+		if err != nil {
+			return err
 		}
-		n += len(batch)
+		return tx.requestRefund(actor, a, now)
+	}); err != nil {
+		return 0, err
 	}
-	return n, nil
+	return len(ids), nil
 }
 
 // openingGate is what the seat run needs from 开考比例: the cancelled

@@ -269,27 +269,18 @@ func (s *Store) buildReviewQueue() error {
 	}); err != nil {
 		return err
 	}
-	const batch = 500
-	for start := 0; start < len(ids); start += batch {
-		chunk := ids[start:min(start+batch, len(ids))]
-		if err := s.Update(func(tx *Tx) error {
-			for _, id := range chunk {
-				a, err := tx.Application(id)
-				if err != nil {
-					return err
-				}
-				e, err := tx.reviewEntryOf(a)
-				if err != nil || e.key == "" {
-					return err
-				}
-				if err := tx.putReviewEntry(a, e); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+	if err := updateInBatches(s, ids, 500, func(tx *Tx, id string) error {
+		a, err := tx.Application(id)
+		if err != nil {
 			return err
 		}
+		e, err := tx.reviewEntryOf(a)
+		if err != nil || e.key == "" {
+			return err
+		}
+		return tx.putReviewEntry(a, e)
+	}); err != nil {
+		return err
 	}
 	return s.Update(func(tx *Tx) error { return tx.PutRaw(reviewIndexBuilt, nil) })
 }

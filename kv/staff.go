@@ -48,25 +48,16 @@ func (s *Store) ReindexAccounts() (n int, err error) {
 	}); err != nil {
 		return 0, err
 	}
-	for start := 0; start < len(ids); start += 500 {
-		batch := ids[start:min(start+500, len(ids))]
-		if err := s.Update(func(tx *Tx) error {
-			for _, id := range batch {
-				a, err := tx.Account(id)
-				if err != nil {
-					return err
-				}
-				if err := tx.indexAccount(nil, a); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return n, err
+	if err := updateInBatches(s, ids, 500, func(tx *Tx, id string) error {
+		a, err := tx.Account(id)
+		if err != nil {
+			return err
 		}
-		n += len(batch)
+		return tx.indexAccount(nil, a)
+	}); err != nil {
+		return 0, err
 	}
-	return n, nil
+	return len(ids), nil
 }
 
 // CreateStaffAccount stores a new reviewer (or administrator) account with

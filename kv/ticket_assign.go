@@ -269,23 +269,12 @@ func (s *Store) removeStaleSeats(examID, runID string) error {
 	}); err != nil {
 		return err
 	}
-	for start := 0; start < len(stale); start += 500 {
-		batch := stale[start:min(start+500, len(stale))]
-		if err := s.Update(func(tx *Tx) error {
-			for _, seat := range batch {
-				if err := tx.releaseSeatNo(examID, seat.TicketNo, seat.AppID); err != nil {
-					return err
-				}
-				if err := tx.Delete(seatKey(examID, seat.AppID)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+	return updateInBatches(s, stale, 500, func(tx *Tx, seat domain.Seat) error {
+		if err := tx.releaseSeatNo(examID, seat.TicketNo, seat.AppID); err != nil {
 			return err
 		}
-	}
-	return nil
+		return tx.Delete(seatKey(examID, seat.AppID))
+	})
 }
 
 // SeatRun returns the exam's last seat run (nil when none).
