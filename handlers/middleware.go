@@ -178,14 +178,19 @@ func (s *Server) authLimiter(storage fiber.Storage) fiber.Handler {
 // one is the only work an anonymous visitor can make the server do on the
 // login and register pages.
 func (s *Server) captchaLimiter(storage fiber.Storage) fiber.Handler {
+	return s.perIPLimiter(storage, "captcha", s.captchaLimit, "验证码图片获取过于频繁，请一分钟后再试。")
+}
+
+// perIPLimiter allows max requests per client IP per minute on the routes
+// it guards, counted in storage under name (the store: shared by every
+// node), and refuses the rest with tooMany.
+func (s *Server) perIPLimiter(storage fiber.Storage, name string, max int, tooMany string) fiber.Handler {
 	return limiter.New(limiter.Config{
-		Max:          s.captchaLimit,
+		Max:          max,
 		Expiration:   time.Minute,
 		Storage:      storage,
-		KeyGenerator: func(c *fiber.Ctx) string { return "captcha:" + s.clientIP(c) },
-		LimitReached: func(c *fiber.Ctx) error {
-			return domain.Errorf(domain.ERATELIMIT, "验证码图片获取过于频繁，请一分钟后再试。")
-		},
+		KeyGenerator: func(c *fiber.Ctx) string { return name + ":" + s.clientIP(c) },
+		LimitReached: func(c *fiber.Ctx) error { return domain.Errorf(domain.ERATELIMIT, "%s", tooMany) },
 	})
 }
 

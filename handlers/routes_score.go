@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"examreg/domain"
 	"examreg/domain/sheet"
@@ -33,13 +30,5 @@ func (s *Server) scoreRoutes(app *fiber.App, storage fiber.Storage) {
 // scoreQueryLimiter caps public score queries per client IP, like logins:
 // each also costs a captcha and counts against its 准考证号 (kv.CheckScoreQuery).
 func (s *Server) scoreQueryLimiter(storage fiber.Storage) fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:          s.authLimit,
-		Expiration:   time.Minute,
-		Storage:      storage,
-		KeyGenerator: func(c *fiber.Ctx) string { return "scorequery:" + s.clientIP(c) },
-		LimitReached: func(c *fiber.Ctx) error {
-			return domain.Errorf(domain.ERATELIMIT, "查询过于频繁，请一分钟后再试。")
-		},
-	})
+	return s.perIPLimiter(storage, "scorequery", s.authLimit, "查询过于频繁，请一分钟后再试。")
 }
