@@ -104,7 +104,9 @@ func TestBrowserAdminPositions(t *testing.T) {
 	b.assertText("报考承诺书", "第 1 版", "200 个")
 	b.submit("职位管理")
 	b.swap(func() { b.fillByLabel("关键词", "14200001") })
-	b.assertText("共 1 个职位")
+	// On a slow machine the first swap can answer a half-typed keyword
+	// ("1420000"); the live search then answers the whole one.
+	b.waitForText("共 1 个职位")
 	b.submit("编辑")
 	b.fillByLabel("遴选计划", "5")
 	b.submit("保存")
