@@ -477,7 +477,7 @@ func seedLoadCandidate(store *kv.Store, i, nPos int, hash string, now time.Time)
 	}
 	a := &domain.Application{
 		ID: fmt.Sprintf("a%07d", i), ExamID: loadExamID, CandidateID: acct.ID, LevelCode: lv, State: st, Version: 6,
-		PledgeVersion: 1, PledgeAt: now, PledgeIP: "10.0.0.1", Form: loadForm(acct), CreatedAt: now, UpdatedAt: now,
+		PledgeVersion: 1, PledgeAt: now, PledgeIP: "10.0.0.1", Form: demoForm(acct), CreatedAt: now, UpdatedAt: now,
 	}
 	if st != domain.StateInfoSaved {
 		a.PositionCode = fmt.Sprintf("%08d", pos+1)
@@ -494,19 +494,6 @@ func seedLoadCandidate(store *kv.Store, i, nPos int, hash string, now time.Time)
 		a.ReturnedParts = []string{domain.PartRecommendation}
 	}
 	return store.CreateApplication(a)
-}
-
-func loadForm(acct *domain.Account) domain.ApplicationForm {
-	return domain.ApplicationForm{
-		Ethnicity: "汉族", NativePlace: "湖北武汉", BirthPlace: "湖北武汉", Political: "中共党员", PartyJoinDate: "2013-06",
-		Health: "健康", WorkStartDate: "2015-07", CivilServantDate: "2016-03", Employer: "武汉市江岸区人民政府办公室四级主任科员",
-		Rank: "四级主任科员", RankDate: "2021-06", GrassrootsYears: 5,
-		FullTimeEducation: "大学本科", FullTimeDegree: "学士", FullTimeSchool: "武汉大学", FullTimeMajor: "汉语言文学", FullTimeGradDate: "2015-06",
-		Appraisals: "2023年度称职，2024年度优秀，2025年度称职", Phone: acct.Phone, Address: "湖北省武汉市江岸区沿江大道1号",
-		Resume:  "2011.09—2015.06 武汉大学汉语言文学专业学习\n2015.07— 武汉市江岸区人民政府办公室工作",
-		Rewards: "2024年度嘉奖一次",
-		Family:  []domain.FamilyMember{{Relation: "父亲", Name: "考生建国", BirthMonth: "1965-01", Political: "群众", Work: "退休"}},
-	}
 }
 
 // measureStateChanges approves waiting applications (审核通过, the

@@ -21,3 +21,25 @@ func updateInBatches[T any](s *Store, items []T, size int, fn func(tx *Tx, item 
 	}
 	return nil
 }
+
+// deletePrefixInBatches removes every key under prefix, at most size keys
+// per transaction (a crash in between leaves fewer keys, never a torn one).
+func (s *Store) deletePrefixInBatches(prefix string, size int) error {
+	for {
+		var keys []string
+		if err := s.View(func(tx *Tx) error {
+			return tx.Scan(prefix, ScanOptions{KeysOnly: true, Limit: size}, func(k string, _ []byte) error {
+				keys = append(keys, k)
+				return nil
+			})
+		}); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		if err := updateInBatches(s, keys, size, func(tx *Tx, k string) error { return tx.Delete(k) }); err != nil {
+			return err
+		}
+	}
+}

@@ -53,29 +53,7 @@ func (f *FiberStorage) Delete(key string) error {
 }
 
 // Reset removes every entry (all sessions end), a batch per transaction.
-func (f *FiberStorage) Reset() error {
-	for {
-		var keys []string
-		if err := f.s.View(func(tx *Tx) error {
-			return tx.Scan(prefixFiber, ScanOptions{KeysOnly: true, Limit: 1000}, func(k string, _ []byte) error {
-				keys = append(keys, k)
-				return nil
-			})
-		}); err != nil || len(keys) == 0 {
-			return err
-		}
-		if err := f.s.Update(func(tx *Tx) error {
-			for _, k := range keys {
-				if err := tx.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
-}
+func (f *FiberStorage) Reset() error { return f.s.deletePrefixInBatches(prefixFiber, 1000) }
 
 // Close does nothing: the store is closed by its owner.
 func (f *FiberStorage) Close() error { return nil }

@@ -200,7 +200,7 @@ func (s *Store) removeStaleScoreGenerations(examID string) error {
 		return err
 	}
 	for _, g := range gens {
-		if err := s.deletePrefixInBatches(scoreGenPrefix(examID, g)); err != nil {
+		if err := s.deletePrefixInBatches(scoreGenPrefix(examID, g), scoreBatch); err != nil {
 			return err
 		}
 		if err := s.Update(func(tx *Tx) error { return tx.Delete(scoreGenMarkerKey(examID, g)) }); err != nil {
@@ -208,34 +208,6 @@ func (s *Store) removeStaleScoreGenerations(examID string) error {
 		}
 	}
 	return nil
-}
-
-// deletePrefixInBatches removes every key under prefix, scoreBatch per transaction.
-func (s *Store) deletePrefixInBatches(prefix string) error {
-	for {
-		var keys []string
-		if err := s.View(func(tx *Tx) error {
-			return tx.Scan(prefix, ScanOptions{KeysOnly: true, Limit: scoreBatch}, func(k string, _ []byte) error {
-				keys = append(keys, k)
-				return nil
-			})
-		}); err != nil {
-			return err
-		}
-		if len(keys) == 0 {
-			return nil
-		}
-		if err := s.Update(func(tx *Tx) error {
-			for _, k := range keys {
-				if err := tx.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
 }
 
 // SaveScoreRules stores the 成绩管理 settings of an exam: scoring rules

@@ -60,6 +60,24 @@ type RosterEntry struct {
 	CheckedIn time.Time // zero when not checked in
 }
 
+// rosterEntry is one seat with its candidate's name, sex, full 身份证号 and
+// photo (the application's, else the account's).
+func (tx *Tx) rosterEntry(seat domain.Seat) (RosterEntry, error) {
+	a, err := tx.Application(seat.AppID)
+	if err != nil {
+		return RosterEntry{}, err
+	}
+	acct, err := tx.Account(a.CandidateID)
+	if err != nil {
+		return RosterEntry{}, err
+	}
+	e := RosterEntry{Seat: seat, Name: acct.Name, Sex: acct.Sex, IDNumber: acct.LoginName, PhotoID: a.PhotoID, Position: seat.PositionCode}
+	if e.PhotoID == "" {
+		e.PhotoID = acct.PhotoID
+	}
+	return e, nil
+}
+
 // Roster lists the seats of one room (room 0: every room of the venue) in
 // seat order with the candidates' names, photos and check-in times.
 func (s *Store) Roster(examID string, venueNo, roomNo int) (list []RosterEntry, err error) {
@@ -77,17 +95,9 @@ func (s *Store) Roster(examID string, venueNo, roomNo int) (list []RosterEntry, 
 			if err := tx.Get(seatKey(examID, string(v)), &seat); err != nil {
 				return err
 			}
-			a, err := tx.Application(seat.AppID)
+			e, err := tx.rosterEntry(seat)
 			if err != nil {
 				return err
-			}
-			acct, err := tx.Account(a.CandidateID)
-			if err != nil {
-				return err
-			}
-			e := RosterEntry{Seat: seat, Name: acct.Name, Sex: acct.Sex, IDNumber: acct.LoginName, PhotoID: a.PhotoID, Position: seat.PositionCode}
-			if e.PhotoID == "" {
-				e.PhotoID = acct.PhotoID
 			}
 			var ci domain.CheckIn
 			if err := tx.Get(checkInKey(examID, seat.TicketNo), &ci); err == nil {
@@ -150,18 +160,12 @@ func (s *Store) CheckIn(inv *domain.Account, input string, pub ed25519.PublicKey
 		if err != nil {
 			return err
 		}
-		a, err := tx.Application(seat.AppID)
+		entry, err := tx.rosterEntry(*seat)
 		if err != nil {
 			return err
 		}
-		acct, err := tx.Account(a.CandidateID)
-		if err != nil {
-			return err
-		}
-		entry := RosterEntry{Seat: *seat, Name: acct.Name, Sex: acct.Sex, IDNumber: domain.MaskedID(acct.LoginName), PhotoID: a.PhotoID, Position: seat.PositionCode, CheckedIn: rec.At}
-		if entry.PhotoID == "" {
-			entry.PhotoID = acct.PhotoID
-		}
+		// The door page shows a masked 身份证号: it is read on a phone.
+		entry.IDNumber, entry.CheckedIn = domain.MaskedID(entry.IDNumber), rec.At
 		res = &CheckInResult{Entry: entry, At: rec.At, Already: already}
 		if already {
 			return nil
