@@ -241,6 +241,8 @@ func TestLoad(t *testing.T) {
 		longMixed(cfg, srv, kinds, mixed, afterPoll)
 	}
 	fmt.Printf("\nserver peak RSS %s, RSS now %s (load %s)\n", srv.peakRSS(), srv.rss(), loadAvg())
+	anon, file := srv.maxSampled()
+	fmt.Printf("largest RSS parts sampled every 250 ms: anonymous (heap, Badger's buffers) %d MB, file-backed (mapped tables and value log) %d MB\n", anon/1024, file/1024)
 }
 
 type loadKinds = map[string]func(r *rand.Rand, w int, req *fasthttp.Request)
@@ -597,7 +599,30 @@ func measureStateChanges(t *testing.T, dir string, nCand int, d time.Duration, n
 type loadServer struct {
 	cmd       *exec.Cmd
 	debugAddr string // /debug/pprof/ of the server; "" when not profiling
+	// The largest anonymous and file-backed RSS sampled (kB): VmHWM is
+	// their sum's peak, and mapped files are the OS's to drop.
+	maxAnon, maxFile atomic.Int64
+	sampling         chan struct{} // closed when the server stops
 }
+
+// sample keeps the largest RSS parts until the server stops.
+func (s *loadServer) sample() {
+	for {
+		select {
+		case <-s.sampling:
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+		if kb := s.procKB("RssAnon"); kb > s.maxAnon.Load() {
+			s.maxAnon.Store(kb)
+		}
+		if kb := s.procKB("RssFile"); kb > s.maxFile.Load() {
+			s.maxFile.Store(kb)
+		}
+	}
+}
+
+func (s *loadServer) maxSampled() (anonKB, fileKB int64) { return s.maxAnon.Load(), s.maxFile.Load() }
 
 func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *loadServer {
 	logf, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
@@ -612,12 +637,15 @@ func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *load
 	}
 	cmd := exec.Command(bin, args...)
 	srv.cmd = cmd
+	srv.sampling = make(chan struct{})
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "EXAMREG_DEMO=0")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go srv.sample()
 	t.Cleanup(func() {
+		close(srv.sampling)
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
