@@ -252,19 +252,24 @@ type loadMix = []struct {
 	weight int
 }
 
+// mixedRequest fills req with a kind drawn from the mix by weight.
+func mixedRequest(r *rand.Rand, w int, req *fasthttp.Request, kinds loadKinds, mixed loadMix) string {
+	n := r.IntN(100)
+	for _, m := range mixed {
+		if n < m.weight {
+			kinds[m.kind](r, w, req)
+			return m.kind
+		}
+		n -= m.weight
+	}
+	panic("weights")
+}
+
 // mixedPhase drives the last day's mix of requests.
 func mixedPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz float64, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	stop := srv.profile(t, cfg, conns, "mixed")
 	res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
-		n := r.IntN(100)
-		for _, m := range mixed {
-			if n < m.weight {
-				kinds[m.kind](r, w, req)
-				return m.kind
-			}
-			n -= m.weight
-		}
-		panic("weights")
+		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	stop()
 	all := &kindStats{}
@@ -299,10 +304,7 @@ func rushPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz
 // longMixed runs the mix on seven of eight connections and logins (argon2id
 // and session writes) back to back on the eighth, at the largest connection
 // count for cfg.long, sampling the server's RSS.
-func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand, int, *fasthttp.Request), mixed []struct {
-	kind   string
-	weight int
-}, afterPoll func(int, string, *fasthttp.Response)) {
+func longMixed(cfg loadConfig, srv *loadServer, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	conns := slices.Max(cfg.conns)
 	stop := make(chan struct{})
 	var maxRSS atomic.Int64
@@ -323,15 +325,7 @@ func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand
 			kinds["login"](r, w, req)
 			return "login"
 		}
-		n := r.IntN(100)
-		for _, m := range mixed {
-			if n < m.weight {
-				kinds[m.kind](r, w, req)
-				return m.kind
-			}
-			n -= m.weight
-		}
-		panic("weights")
+		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	close(stop)
 	fmt.Printf("\nlong mixed run with logins, %d connections, %s\n", conns, cfg.long)
