@@ -16,6 +16,7 @@ package main
 //	EXAMREG_LOAD_DATA      (temp) seed once into this directory and reuse it on later runs
 //	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with logins (writes) at the
 //	                              largest connection count, RSS sampled every second (e.g. 5m)
+//	EXAMREG_LOAD_SEED_ONLY (off)  1: seed (when needed) and stop before starting the server
 //	EXAMREG_LOAD_PHASES    (all)  only these phases, e.g. "healthz,poll,counts" (kinds, "mixed", "rush")
 //	EXAMREG_LOAD_PROFILE   (off)  a directory: the server's CPU and allocation profiles of every phase
 //	                              are saved there as <conns>-<phase>.pprof and <conns>-<phase>.allocs.pprof
@@ -150,6 +151,9 @@ func TestLoad(t *testing.T) {
 		os.WriteFile(marker, []byte(want), 0o644)
 	} else {
 		t.Logf("reusing seeded store %s (%s); state changes are measured on a fresh seed only", data, want)
+	}
+	if os.Getenv("EXAMREG_LOAD_SEED_ONLY") != "" {
+		return // e.g. to copy the store before its first start
 	}
 
 	srv := startLoadServer(t, bin, data, cfg.addr, cfg.profile != "")
@@ -459,6 +463,12 @@ func seedLoadStore(t *testing.T, dir string, nCand, nPos int, now time.Time) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	// What the binary does on its first start, on the empty store: the
+	// accounts written below are indexed as they are created, so a later
+	// start has no older accounts to index again.
+	if err := store.EnsureAccountIndexes(); err != nil {
+		t.Fatal(err)
+	}
 	exam := &domain.Exam{
 		ID: loadExamID, Code: "2026HBLX", Name: "湖北省2026年度市州级以上机关公开遴选公务员", Published: true, FeeFen: 10000,
 		Levels:       []domain.Level{{Code: "sz", Name: "省直机关"}, {Code: "ds", Name: "市州机关"}},
