@@ -383,7 +383,11 @@ func TestAdoptRefundCase(t *testing.T) {
 		{"refunded at Alipay", old("c1"), refundedAt, true, StateRefunded, 3},
 		{"settled by the administrator", old("admin"), time.Time{}, true, StateRefundPending, 2},
 		{"undecided stays", cancelledApp(), time.Time{}, false, StatePaid, 1},
-		{"switched stays", func() *Application { a := cancelledApp(); ApplySwitch(a, &Position{Code: "P2"}, "c1", openingNow); return a }(), time.Time{}, false, StatePaid, 2},
+		{"switched stays", func() *Application {
+			a := cancelledApp()
+			ApplySwitch(a, &Position{Code: "P2"}, "c1", openingNow)
+			return a
+		}(), time.Time{}, false, StatePaid, 2},
 		{"already adopted", func() *Application { a := old("c1"); AdoptRefundCase(a, exam, 10000, "T1", time.Time{}); return a }(), time.Time{}, false, StateRefundPending, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
