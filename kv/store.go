@@ -101,7 +101,7 @@ func Open(o Options) (*Store, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Store{eng: eng, blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), refreshDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
-	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
+	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue, s.adoptRefundCases} {
 		if err := load(); err != nil {
 			cancel()
 			eng.close()
