@@ -126,7 +126,7 @@ func (s *Server) showPay(c *fiber.Ctx) error {
 			return err
 		}
 		it := views.PayItem{ExamID: exam.ID, ExamName: exam.Name, PositionCode: a.PositionCode, State: a.State,
-			Amount: domain.FormatYuan(exam.FeeFen), Window: exam.Payment.String()}
+			Amount: domain.FormatYuan(exam.FeeFen), Window: exam.Payment.String(), Refund: domain.RefundSummary(a)}
 		if pos, ok := s.store.Position(a.ExamID, a.PositionCode); ok {
 			it.PositionName = pos.Title
 		}

@@ -347,6 +347,9 @@ type StatusItem struct {
 	// ScoresOut: the exam's 笔试成绩 are published for this ticket holder
 	// (domain.ScoresPublished): the item links to 成绩查询.
 	ScoresOut bool
+	// Refund words a 开考比例 refund case (domain.RefundSummary): what
+	// happened, the amount, where it goes, when it was refunded. "" otherwise.
+	Refund string
 }
 
 // PollURL is where the fragment polls for changes.
@@ -378,6 +381,10 @@ func statusMessage(it StatusItem) (kind, msg string) {
 
 func stateBadge(s domain.State) string {
 	switch {
+	case s == domain.StateRefundPending:
+		return "badge badge-warn"
+	case s == domain.StateRefunded:
+		return "badge"
 	case s.Final():
 		return "badge badge-ok"
 	case s == domain.StateRejected:
