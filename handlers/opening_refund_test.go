@@ -76,7 +76,7 @@ func TestOpeningRefundStatusAndFinance(t *testing.T) {
 	if r := c1.Get("/"); !strings.Contains(r.Body, "已申请退费，待退款") || !strings.Contains(r.Body, "查看退费情况") {
 		t.Fatalf("home page:\n%s", r)
 	}
-	if r := c1.Get("/apply/" + fxExamID); !strings.Contains(r.Body, "您已申请退费，没有准考证") {
+	if r := c1.Get("/apply/" + fxExamID); !strings.Contains(r.Body, "您已申请退费，没有准考证") || !strings.Contains(r.TestID("flow-refund"), "100.00 元") {
 		t.Fatalf("报考流程:\n%s", r)
 	}
 	r = c1.PostForm("/opening/"+fxExamID+"/switch", url.Values{"position_code": {"1002"}})

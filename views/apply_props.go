@@ -85,7 +85,9 @@ type ReturnedNotice struct {
 
 // ApplyFlowProps is the 报考流程 page.
 type ApplyFlowProps struct {
-	Returned     *ReturnedNotice // nil unless fixing a 退回修改
+	Returned *ReturnedNotice // nil unless fixing a 退回修改
+	// Refund words a 开考比例 refund case (domain.RefundSummary); "" otherwise.
+	Refund       string
 	ExamID       string
 	ExamName     string
 	LevelName    string
