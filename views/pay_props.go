@@ -103,10 +103,10 @@ type FinanceAnomaly struct {
 
 // FinanceProps is the administrator's 缴费管理 page.
 type FinanceProps struct {
-	State      string // filter: "", created, paid, closed
-	Orders     []FinanceOrder
-	Shown      int // orders listed (at most the newest 500 matching)
-	Matching   int
+	State    string // filter: "", created, paid, closed
+	Orders   []FinanceOrder
+	Shown    int // orders listed (at most the newest 500 matching)
+	Matching int
 	// PaidCount and PaidAmount are the live payments: paid orders whose
 	// money is not queued for refund or refunded (开考比例 退费 and the like).
 	PaidCount  int
@@ -118,9 +118,9 @@ type FinanceProps struct {
 	RefundedCount      int
 	RefundedAmount     string
 	OpeningRefunds     int
-	ByDay      []FinanceTotal
-	ByPosition []FinanceTotal
-	Anomalies  []FinanceAnomaly
-	Unsettled  []FinanceOrder // created orders older than an hour
-	CSRF       string
+	ByDay              []FinanceTotal
+	ByPosition         []FinanceTotal
+	Anomalies          []FinanceAnomaly
+	Unsettled          []FinanceOrder // created orders older than an hour
+	CSRF               string
 }
