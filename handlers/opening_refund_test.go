@@ -135,6 +135,9 @@ func TestOpeningRefundStatusAndFinance(t *testing.T) {
 	if r := c1.Get("/pay"); r.TestID("pay-refund-state") != "已退款" || !strings.Contains(r.TestID("pay-refund-case"), "已于") {
 		t.Fatalf("网上缴费 after the refund:\n%s", r)
 	}
+	if r := c1.Get("/pay/" + fxExamID + "/result"); !strings.Contains(r.TestID("pay-message"), "已于 "+domain.FormatTime(refundAt)) {
+		t.Fatalf("支付结果 after the refund:\n%s", r)
+	}
 	if c := ps.store.PositionCounts(fxExamID, "1001"); c.Paid != 1 || c.Approved != 2 {
 		t.Fatalf("1001 counts after the refund: %+v", c)
 	}

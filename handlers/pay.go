@@ -262,6 +262,9 @@ func (s *Server) payResult(c *fiber.Ctx) (views.PayResultProps, error) {
 	if a.State == domain.StatePaid || a.State == domain.StateTicketIssued || a.State == domain.StateScored {
 		p.Status = "paid"
 	}
+	if sum := domain.RefundSummary(a); sum != "" {
+		p.Message = "报考职位已取消：" + sum // the fee was paid, and is refunded
+	}
 	return p, nil
 }
 
