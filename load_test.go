@@ -17,8 +17,9 @@ package main
 //	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with logins (writes) at the
 //	                              largest connection count, RSS sampled every second (e.g. 5m)
 //	EXAMREG_LOAD_PHASES    (all)  only these phases, e.g. "healthz,poll,counts" (kinds, "mixed", "rush")
-//	EXAMREG_LOAD_PROFILE   (off)  a directory: the server's CPU profile of every phase is saved there
-//	                              as <conns>-<phase>.pprof (go tool pprof -top FILE)
+//	EXAMREG_LOAD_PROFILE   (off)  a directory: the server's CPU and allocation profiles of every phase
+//	                              are saved there as <conns>-<phase>.pprof and <conns>-<phase>.allocs.pprof
+//	                              (go tool pprof -top FILE; -sample_index=alloc_space for allocations)
 //
 // The machine is shared, so absolute figures mean little: compare each
 // request kind's req/s with /healthz measured at the same connection count
@@ -642,24 +643,29 @@ func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *load
 // loadDebugAddr serves the server's /debug/pprof/ when profiles are asked for.
 const loadDebugAddr = "127.0.0.1:18091"
 
-// profile starts a CPU profile of the server for one phase and returns the
-// function that saves it once the phase is over (nothing when not asked for).
+// profile starts a CPU profile and an allocation profile (the phase's
+// allocations only) of the server for one phase and returns the function
+// that waits for them to be saved once the phase is over (nothing when not
+// asked for).
 func (s *loadServer) profile(t *testing.T, cfg loadConfig, conns int, phase string) (stop func()) {
 	if s.debugAddr == "" {
 		return func() {}
 	}
 	secs := max(int(cfg.duration.Seconds()), 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		code, body, err := fasthttp.GetTimeout(nil, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.debugAddr, secs), cfg.duration+30*time.Second)
-		if err != nil || code != 200 {
-			t.Logf("profile %d-%s: %d %v", conns, phase, code, err)
-			return
-		}
-		os.WriteFile(filepath.Join(cfg.profile, fmt.Sprintf("%d-%s.pprof", conns, phase)), body, 0o644)
-	}()
-	return func() { <-done }
+	var wg sync.WaitGroup
+	for _, p := range []struct{ path, suffix string }{{"profile", ""}, {"allocs", ".allocs"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, body, err := fasthttp.GetTimeout(nil, fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", s.debugAddr, p.path, secs), cfg.duration+30*time.Second)
+			if err != nil || code != 200 {
+				t.Logf("profile %d-%s%s: %d %v", conns, phase, p.suffix, code, err)
+				return
+			}
+			os.WriteFile(filepath.Join(cfg.profile, fmt.Sprintf("%d-%s%s.pprof", conns, phase, p.suffix)), body, 0o644)
+		}()
+	}
+	return wg.Wait
 }
 
 func (s *loadServer) procStatus(field string) string {
