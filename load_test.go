@@ -241,6 +241,8 @@ func TestLoad(t *testing.T) {
 		longMixed(cfg, srv, kinds, mixed, afterPoll)
 	}
 	fmt.Printf("\nserver peak RSS %s, RSS now %s (load %s)\n", srv.peakRSS(), srv.rss(), loadAvg())
+	anon, file := srv.maxSampled()
+	fmt.Printf("largest RSS parts sampled every 250 ms: anonymous (heap, Badger's buffers) %d MB, file-backed (mapped tables and value log) %d MB\n", anon/1024, file/1024)
 }
 
 type loadKinds = map[string]func(r *rand.Rand, w int, req *fasthttp.Request)
@@ -250,19 +252,24 @@ type loadMix = []struct {
 	weight int
 }
 
+// mixedRequest fills req with a kind drawn from the mix by weight.
+func mixedRequest(r *rand.Rand, w int, req *fasthttp.Request, kinds loadKinds, mixed loadMix) string {
+	n := r.IntN(100)
+	for _, m := range mixed {
+		if n < m.weight {
+			kinds[m.kind](r, w, req)
+			return m.kind
+		}
+		n -= m.weight
+	}
+	panic("weights")
+}
+
 // mixedPhase drives the last day's mix of requests.
 func mixedPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz float64, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	stop := srv.profile(t, cfg, conns, "mixed")
 	res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
-		n := r.IntN(100)
-		for _, m := range mixed {
-			if n < m.weight {
-				kinds[m.kind](r, w, req)
-				return m.kind
-			}
-			n -= m.weight
-		}
-		panic("weights")
+		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	stop()
 	all := &kindStats{}
@@ -297,10 +304,7 @@ func rushPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz
 // longMixed runs the mix on seven of eight connections and logins (argon2id
 // and session writes) back to back on the eighth, at the largest connection
 // count for cfg.long, sampling the server's RSS.
-func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand, int, *fasthttp.Request), mixed []struct {
-	kind   string
-	weight int
-}, afterPoll func(int, string, *fasthttp.Response)) {
+func longMixed(cfg loadConfig, srv *loadServer, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	conns := slices.Max(cfg.conns)
 	stop := make(chan struct{})
 	var maxRSS atomic.Int64
@@ -321,15 +325,7 @@ func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand
 			kinds["login"](r, w, req)
 			return "login"
 		}
-		n := r.IntN(100)
-		for _, m := range mixed {
-			if n < m.weight {
-				kinds[m.kind](r, w, req)
-				return m.kind
-			}
-			n -= m.weight
-		}
-		panic("weights")
+		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	close(stop)
 	fmt.Printf("\nlong mixed run with logins, %d connections, %s\n", conns, cfg.long)
@@ -597,7 +593,30 @@ func measureStateChanges(t *testing.T, dir string, nCand int, d time.Duration, n
 type loadServer struct {
 	cmd       *exec.Cmd
 	debugAddr string // /debug/pprof/ of the server; "" when not profiling
+	// The largest anonymous and file-backed RSS sampled (kB): VmHWM is
+	// their sum's peak, and mapped files are the OS's to drop.
+	maxAnon, maxFile atomic.Int64
+	sampling         chan struct{} // closed when the server stops
 }
+
+// sample keeps the largest RSS parts until the server stops.
+func (s *loadServer) sample() {
+	for {
+		select {
+		case <-s.sampling:
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+		if kb := s.procKB("RssAnon"); kb > s.maxAnon.Load() {
+			s.maxAnon.Store(kb)
+		}
+		if kb := s.procKB("RssFile"); kb > s.maxFile.Load() {
+			s.maxFile.Store(kb)
+		}
+	}
+}
+
+func (s *loadServer) maxSampled() (anonKB, fileKB int64) { return s.maxAnon.Load(), s.maxFile.Load() }
 
 func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *loadServer {
 	logf, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
@@ -612,12 +631,15 @@ func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *load
 	}
 	cmd := exec.Command(bin, args...)
 	srv.cmd = cmd
+	srv.sampling = make(chan struct{})
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "EXAMREG_DEMO=0")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go srv.sample()
 	t.Cleanup(func() {
+		close(srv.sampling)
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
