@@ -108,7 +108,7 @@ func Open(o Options) (*Store, error) {
 	if !s.sharedEngine() {
 		s.reads = newReadCache()
 	}
-	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
+	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue, s.adoptRefundCases} {
 		if err := load(); err != nil {
 			cancel()
 			eng.close()
