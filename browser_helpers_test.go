@@ -40,6 +40,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,6 +148,55 @@ func startServer(t testing.TB, cfg ...func(*handlers.Config)) *testServer {
 		store.Close()
 	})
 	return srv
+}
+
+// aheadClock is a server clock that runs offset ahead of the real one: a
+// test moves the exam's calendar on (payment closed, ticket window open…)
+// by storing a larger offset while the server runs.
+func aheadClock() (offset *atomic.Int64, clock func() time.Time) {
+	offset = new(atomic.Int64)
+	return offset, func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+}
+
+// startWithPaidCandidate starts examreg on clock, clears the test's
+// screenshots and makes the seeded 陈静 (审核通过) 已缴费 with a confirmed
+// payment (ActionPay by RoleSystem, as the payment callback does). It
+// returns the server, the demo exam and her application.
+func startWithPaidCandidate(t *testing.T, clock func() time.Time) (*testServer, *domain.Exam, *domain.Application) {
+	t.Helper()
+	srv := startServer(t, func(c *handlers.Config) { c.Clock = clock })
+	resetShots(t)
+	exam := demoExam(t, srv.Store)
+	acct, err := srv.Store.AccountByLogin(paidCandidateLogin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := srv.Store.ApplicationOf(acct.ID, exam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Store.UpdateApplication(app.ID, func(_ *kv.Tx, a *domain.Application) error {
+		return domain.Transition(a, exam, domain.ActionPay, "alipay", domain.RoleSystem, time.Now(), "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return srv, exam, app
+}
+
+// paidCandidateLogin is the login (身份证号) of 陈静, seeded 审核通过 in
+// demo_states.go, whom startWithPaidCandidate makes 已缴费.
+func paidCandidateLogin() string {
+	return "42010219950102264" + string(domain.IDCheckDigit("42010219950102264"))
+}
+
+// demoExam returns the seeded demo exam.
+func demoExam(t *testing.T, store *kv.Store) *domain.Exam {
+	t.Helper()
+	exams, err := store.Exams()
+	if err != nil || len(exams) == 0 {
+		t.Fatalf("no demo exam: %v", err)
+	}
+	return exams[0]
 }
 
 // waitHealthy polls /healthz until it answers 200.

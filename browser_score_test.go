@@ -4,13 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"examreg/domain"
-	"examreg/handlers"
-	"examreg/kv"
 )
 
 // TestBrowserScores goes on from 准考证: the administrator sets the
@@ -18,27 +15,10 @@ import (
 // sees nothing before the 成绩查询 window, then her scores, rank and list
 // status; the administrator's 资格复审/面试 list shows her.
 func TestBrowserScores(t *testing.T) {
-	var offset atomic.Int64 // how far the server's clock runs ahead of the real one
-	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	srv := startServer(t, func(c *handlers.Config) { c.Clock = clock })
-	resetShots(t)
-	exam := demoExam(t, srv.Store)
+	offset, clock := aheadClock()
+	srv, exam, app := startWithPaidCandidate(t, clock)
 
-	// 陈静 (seeded 审核通过) pays and gets her seat through the kv actions.
-	login := "42010219950102264" + string(domain.IDCheckDigit("42010219950102264"))
-	acct, err := srv.Store.AccountByLogin(login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := srv.Store.ApplicationOf(acct.ID, exam.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Store.UpdateApplication(app.ID, func(_ *kv.Tx, a *domain.Application) error {
-		return domain.Transition(a, exam, domain.ActionPay, "alipay", domain.RoleSystem, time.Now(), "")
-	}); err != nil {
-		t.Fatal(err)
-	}
+	// 陈静 gets her seat through the kv action.
 	admin, err := srv.Store.AccountByLogin(strings.ToUpper(demoAdminLogin)) // staff login names are stored upper-case
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +60,7 @@ func TestBrowserScores(t *testing.T) {
 	})
 	t.Run("nothing shown before the window", func(t *testing.T) {
 		b := newTab(t, srv)
-		b.loginAs(login, demoPassword)
+		b.loginAs(paidCandidateLogin(), demoPassword)
 		b.open("/scores")
 		b.assertText("笔试成绩尚未公布")
 		b.assertNoText("80.25")
@@ -89,7 +69,7 @@ func TestBrowserScores(t *testing.T) {
 	offset.Store(int64(51 * 24 * time.Hour))
 	t.Run("candidate sees scores and list status", func(t *testing.T) {
 		b := newTab(t, srv)
-		b.loginAs(login, demoPassword)
+		b.loginAs(paidCandidateLogin(), demoPassword)
 		b.assertText("笔试成绩已公布")
 		b.open("/scores")
 		if got := b.byTestID("score-total"); got != "80.25" {
@@ -102,7 +82,7 @@ func TestBrowserScores(t *testing.T) {
 	})
 	t.Run("the score page on a phone", func(t *testing.T) {
 		b := newTab(t, srv, withPhone())
-		b.loginAs(login, demoPassword)
+		b.loginAs(paidCandidateLogin(), demoPassword)
 		b.open("/scores")
 		b.assertText("80.25", "已进入资格复审/面试人员名单")
 		b.assertPhoneLayout("成绩查询")
@@ -117,7 +97,7 @@ func TestBrowserScores(t *testing.T) {
 		b.waitForText("准考证号或身份证号不正确")
 		b.assertNoText("80.25")
 		b.fillByLabel("准考证号", seat.TicketNo)
-		b.fillByLabel("身份证号", login)
+		b.fillByLabel("身份证号", paidCandidateLogin())
 		b.submit("查询")
 		b.waitForText("已进入资格复审/面试人员名单")
 		b.assertText("80.25", "陈静")

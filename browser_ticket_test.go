@@ -9,15 +9,12 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"examreg/domain"
-	"examreg/handlers"
-	"examreg/kv"
 )
 
 // TestBrowserTicket goes on from 已缴费: the administrator assigns seats,
@@ -25,27 +22,8 @@ import (
 // phone page checks the ticket in once, warns the second time and refuses
 // a tampered token.
 func TestBrowserTicket(t *testing.T) {
-	var offset atomic.Int64 // how far the server's clock runs ahead of the real one
-	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	srv := startServer(t, func(c *handlers.Config) { c.Clock = clock })
-	resetShots(t)
-	exam := demoExam(t, srv.Store)
-
-	// 陈静 is seeded 审核通过; a confirmed payment (ActionPay by RoleSystem) makes her 已缴费.
-	login := "42010219950102264" + string(domain.IDCheckDigit("42010219950102264"))
-	acct, err := srv.Store.AccountByLogin(login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := srv.Store.ApplicationOf(acct.ID, exam.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Store.UpdateApplication(app.ID, func(_ *kv.Tx, a *domain.Application) error {
-		return domain.Transition(a, exam, domain.ActionPay, "alipay", domain.RoleSystem, time.Now(), "")
-	}); err != nil {
-		t.Fatal(err)
-	}
+	offset, clock := aheadClock()
+	srv, exam, app := startWithPaidCandidate(t, clock)
 
 	// 开考比例: once payment has closed (day 20), 陈静's position has 1 paid
 	// applicant, below 3:1 of its plan: the administrator cancels it and she
@@ -74,7 +52,7 @@ func TestBrowserTicket(t *testing.T) {
 	var to string
 	t.Run("the switch page on a phone", func(t *testing.T) {
 		b := newTab(t, srv, withPhone())
-		b.loginAs(login, demoPassword)
+		b.loginAs(paidCandidateLogin(), demoPassword)
 		b.open("/opening/" + exam.ID)
 		b.waitForText("职位取消：改报或退款")
 		b.assertPhoneLayout("改报 page")
@@ -82,7 +60,7 @@ func TestBrowserTicket(t *testing.T) {
 	})
 	t.Run("candidate switches to another position", func(t *testing.T) {
 		b := newTab(t, srv)
-		b.loginAs(login, demoPassword)
+		b.loginAs(paidCandidateLogin(), demoPassword)
 		b.open("/")
 		b.assertText("因未达开考比例已取消")
 		b.clickText("改报或申请退款")
@@ -118,7 +96,7 @@ func TestBrowserTicket(t *testing.T) {
 	offset.Store(int64(26 * 24 * time.Hour))
 	t.Run("candidate prints the ticket", func(t *testing.T) {
 		b := newTab(t, srv)
-		b.loginAs(login, demoPassword)
+		b.loginAs(paidCandidateLogin(), demoPassword)
 		b.open("/ticket")
 		ticketNo = b.byTestID("ticket-no")
 		if !regexp.MustCompile(`^` + exam.Code[:4] + `01\d{5}$`).MatchString(ticketNo) {
@@ -127,7 +105,7 @@ func TestBrowserTicket(t *testing.T) {
 		b.assertText("陈静", "武汉市第一中学", "考生须知", "笔试准考证", "公共基础知识　", "09:00—11:30")
 		b.screenshot("ticket")
 
-		pdf := fetchAs(t, srv.URL, login, "/ticket/"+app.ID+"/ticket.pdf")
+		pdf := fetchAs(t, srv.URL, paidCandidateLogin(), "/ticket/"+app.ID+"/ticket.pdf")
 		cmd := exec.Command("pdftotext", "-", "-")
 		cmd.Stdin = strings.NewReader(string(pdf))
 		out, err := cmd.Output()
@@ -190,16 +168,6 @@ func pressTestID(b *tab, id string) {
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=%q]`, id)), chromedp.NodeVisible)); err != nil {
 		b.fatalf("press %s: %v", id, err)
 	}
-}
-
-// demoExam returns the seeded demo exam.
-func demoExam(t *testing.T, store *kv.Store) *domain.Exam {
-	t.Helper()
-	exams, err := store.Exams()
-	if err != nil || len(exams) == 0 {
-		t.Fatalf("no demo exam: %v", err)
-	}
-	return exams[0]
 }
 
 // fetchAs logs in through the form with a plain HTTP client and GETs path.

@@ -5,15 +5,11 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"examreg/domain/domaintest"
 )
 
 // Hostile 推荐表 uploads, built here (nothing large is committed), and a
@@ -198,9 +194,7 @@ func TestPDFCheckCostIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hundreds of MB of compressed data and runs child processes")
 	}
-	if _, err := os.Stat("/proc/self/clear_refs"); err != nil {
-		t.Skip("needs Linux /proc to measure peak RSS")
-	}
+	domaintest.SkipUnlessMeasurable(t)
 	cases := []struct {
 		name string
 		data []byte
@@ -214,32 +208,12 @@ func TestPDFCheckCostIsBounded(t *testing.T) {
 	dir := t.TempDir()
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(dir, strconv.Itoa(i)+".pdf")
-			if err := os.WriteFile(path, tc.data, 0o600); err != nil {
-				t.Fatal(err)
+			cost := domaintest.ChildCost(t, dir, strconv.Itoa(i)+".pdf", tc.data, "TestPDFCheckChild", pdfChildEnv)
+			if cost.ExtraMB >= 64 {
+				t.Errorf("check cost %.1f MB extra memory, want < 64 MB", cost.ExtraMB)
 			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestPDFCheckChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), pdfChildEnv+"="+path)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("child: %v\n%s", err, out)
-			}
-			var extraMB, cpuMS float64
-			line := ""
-			for _, l := range strings.Split(string(out), "\n") {
-				if strings.HasPrefix(l, "COST ") {
-					line = l
-				}
-			}
-			if _, err := fmt.Sscanf(line, "COST extra_mb=%g cpu_ms=%g", &extraMB, &cpuMS); err != nil {
-				t.Fatalf("no cost line in child output: %v\n%s", err, out)
-			}
-			t.Logf("%d bytes: +%.1f MB peak RSS, %.0f ms CPU", len(tc.data), extraMB, cpuMS)
-			if extraMB >= 64 {
-				t.Errorf("check cost %.1f MB extra memory, want < 64 MB", extraMB)
-			}
-			if cpuMS >= 1000 {
-				t.Errorf("check cost %.0f ms CPU, want < 1 s", cpuMS)
+			if cost.CPUms >= 1000 {
+				t.Errorf("check cost %.0f ms CPU, want < 1 s", cost.CPUms)
 			}
 		})
 	}
@@ -248,47 +222,9 @@ func TestPDFCheckCostIsBounded(t *testing.T) {
 // TestPDFCheckChild is the child of TestPDFCheckCostIsBounded; it does
 // nothing in a normal run.
 func TestPDFCheckChild(t *testing.T) {
-	path := os.Getenv(pdfChildEnv)
-	if path == "" {
-		t.Skip("child process of TestPDFCheckCostIsBounded")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtime.GC()
-	base := procStatusKB(t, "VmRSS")
-	// Writing 5 resets the peak-RSS mark to the current RSS.
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Fatal(err)
-	}
-	cpu0 := cpuTime()
-	_, checkErr := CheckRecommendationPDF(data)
-	cpu := cpuTime() - cpu0
-	peak := procStatusKB(t, "VmHWM")
-	fmt.Printf("check: %v\n", checkErr)
-	fmt.Printf("COST extra_mb=%.1f cpu_ms=%d\n", float64(peak-base)/1024, cpu.Milliseconds())
-}
-
-// procStatusKB reads a "Name: N kB" line of /proc/self/status.
-func procStatusKB(t *testing.T, name string) int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, name+":"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", name)
-	return 0
-}
-
-// cpuTime is the CPU time (user + system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	data := domaintest.ChildInput(t, pdfChildEnv)
+	domaintest.MeasureInChild(t, func() string {
+		_, err := CheckRecommendationPDF(data)
+		return fmt.Sprintf("check: %v", err)
+	})
 }

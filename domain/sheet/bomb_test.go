@@ -2,19 +2,14 @@ package sheet
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"examreg/domain"
+	"examreg/domain/domaintest"
 )
 
 // wideRowBook is a 职位表 with the template's header and then n rows
@@ -89,9 +84,7 @@ func TestSheetImportCostIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs child processes")
 	}
-	if _, err := os.Stat("/proc/self/clear_refs"); err != nil {
-		t.Skip("needs Linux /proc to measure peak RSS")
-	}
+	domaintest.SkipUnlessMeasurable(t)
 	cases := []struct {
 		name string
 		data []byte
@@ -106,29 +99,9 @@ func TestSheetImportCostIsBounded(t *testing.T) {
 			if len(tc.data) > int(DefaultLimits.MaxFileSize) {
 				t.Fatalf("input is %d bytes, over the 20 MB limit", len(tc.data))
 			}
-			path := filepath.Join(dir, strconv.Itoa(i)+".xlsx")
-			if err := os.WriteFile(path, tc.data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestSheetImportChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), sheetChildEnv+"="+path)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("child: %v\n%s", err, out)
-			}
-			var extraMB, cpuMS float64
-			line := ""
-			for _, l := range strings.Split(string(out), "\n") {
-				if strings.HasPrefix(l, "COST ") {
-					line = l
-				}
-			}
-			if _, err := fmt.Sscanf(line, "COST extra_mb=%g cpu_ms=%g", &extraMB, &cpuMS); err != nil {
-				t.Fatalf("no cost line in child output: %v\n%s", err, out)
-			}
-			t.Logf("%d bytes: +%.1f MB peak RSS, %.0f ms CPU", len(tc.data), extraMB, cpuMS)
-			if extraMB >= 256 {
-				t.Errorf("import cost %.1f MB extra memory, want < 256 MB", extraMB)
+			cost := domaintest.ChildCost(t, dir, strconv.Itoa(i)+".xlsx", tc.data, "TestSheetImportChild", sheetChildEnv)
+			if cost.ExtraMB >= 256 {
+				t.Errorf("import cost %.1f MB extra memory, want < 256 MB", cost.ExtraMB)
 			}
 		})
 	}
@@ -137,40 +110,9 @@ func TestSheetImportCostIsBounded(t *testing.T) {
 // TestSheetImportChild is the child of TestSheetImportCostIsBounded; it
 // does nothing in a normal run.
 func TestSheetImportChild(t *testing.T) {
-	path := os.Getenv(sheetChildEnv)
-	if path == "" {
-		t.Skip("child process of TestSheetImportCostIsBounded")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtime.GC()
-	base := procKB(t, "VmRSS")
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Fatal(err)
-	}
-	var ru0, ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	rows, problems, derr := DecodePositions(data, testExam, DefaultLimits)
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	peak := procKB(t, "VmHWM")
-	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
-	fmt.Printf("decode: %d rows, %d problems, err %v\n", len(rows), len(problems), derr)
-	fmt.Printf("COST extra_mb=%.1f cpu_ms=%d\n", float64(peak-base)/1024, cpu.Milliseconds())
-}
-
-func procKB(t *testing.T, name string) int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, name+":"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", name)
-	return 0
+	data := domaintest.ChildInput(t, sheetChildEnv)
+	domaintest.MeasureInChild(t, func() string {
+		rows, problems, err := DecodePositions(data, testExam, DefaultLimits)
+		return fmt.Sprintf("decode: %d rows, %d problems, err %v", len(rows), len(problems), err)
+	})
 }
