@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -30,27 +29,25 @@ func serverChildArgs() ([]string, bool) {
 	return strings.Fields(v), true
 }
 
-// startChild runs examreg (this test binary in server mode) on a free
-// loopback port with dataDir, and waits until /healthz answers.
-func startChild(t *testing.T, dataDir string) (*exec.Cmd, string) {
+// startChild runs examreg (this test binary in server mode, see
+// serverChildArgs) with dataDir and extra flags on a free loopback port,
+// and waits up to within for probe (/healthz: serving; /readyz: serving and
+// ready) to answer 200. It kills the process at the end of the test.
+func startChild(t *testing.T, dataDir, probe string, within time.Duration, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childArgsEnv+"=-addr "+addr+" -data "+dataDir+" -no-captcha")
+	args := append([]string{"-addr", addr, "-data", dataDir, "-no-captcha"}, extra...)
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, " "))
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(within)
 	for {
-		res, err := http.Get(base + "/healthz")
+		res, err := http.Get(base + probe)
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
@@ -102,7 +99,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 		t.Skip("starts and kills a server process")
 	}
 	dataDir := t.TempDir()
-	cmd, base := startChild(t, dataDir)
+	cmd, base := startChild(t, dataDir, "/healthz", 20*time.Second)
 
 	const n = 5
 	ids := make([]string, n)
@@ -123,7 +120,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	_, base = startChild(t, dataDir)
+	_, base = startChild(t, dataDir, "/healthz", 20*time.Second)
 	for _, id := range ids {
 		res := postForm(t, newHTTPClient(), base, "/login", url.Values{"id_number": {id}, "password": {"Crash2023ok"}})
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/photo") {

@@ -20,36 +20,7 @@ import (
 	"examreg/kv"
 )
 
-// startServerArgs runs this test binary as examreg with extra flags on a
-// free loopback port and waits for /readyz.
-func startServerArgs(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, string) {
-	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	args := append([]string{"-addr", addr, "-data", dataDir, "-no-captcha"}, extra...)
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, " "))
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return cmd, base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not come up at %s: %v", base, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
+// freeAddr is a loopback address no one listens on (just now).
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -106,7 +77,7 @@ func TestOnlineBackupRestoreDrill(t *testing.T) {
 
 	dataDir := filepath.Join(work, "data")
 	metricsAddr := freeAddr(t)
-	cmd, base := startServerArgs(t, dataDir, "-demo", "-encryption-key-file", keyFile, "-metrics-addr", metricsAddr)
+	cmd, base := startChild(t, dataDir, "/readyz", 30*time.Second, "-demo", "-encryption-key-file", keyFile, "-metrics-addr", metricsAddr)
 	if fi, err := os.Stat(adminSocketPath(dataDir)); err != nil || fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("admin socket: %v, %v", fi, err)
 	}
@@ -167,7 +138,7 @@ func TestOnlineBackupRestoreDrill(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, base = startServerArgs(t, restored, "-encryption-key-file", keyFile)
+	_, base = startChild(t, restored, "/readyz", 30*time.Second, "-encryption-key-file", keyFile)
 	if st, loc := loginStatus(t, base, demoID, demoPassword); st != http.StatusSeeOther || strings.HasPrefix(loc, "/login") {
 		t.Errorf("demo candidate on the restored server: %d → %q", st, loc)
 	}

@@ -38,13 +38,8 @@ func fieldSample(d domain.FormField) string {
 // on 填报信息, is parsed and stored by a save, is shown on 报名信息确认 and
 // printed on the 推荐表 PDF.
 func TestEveryFormFieldEndToEnd(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	login := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	ts, c, login := newApplyServer(t)
+	toInfoForm(t, c)
 
 	vals := validForm()
 	var fields []domain.FormField
@@ -118,13 +113,8 @@ func TestEveryFormFieldEndToEnd(t *testing.T) {
 // Free text with hidden characters is refused at the field (422), and
 // nothing is stored.
 func TestFormRefusesHiddenCharacters(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	login := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	ts, c, login := newApplyServer(t)
+	toInfoForm(t, c)
 	for field, v := range map[string]string{
 		"employer": "武汉市\u202e员科", "ft_school": "武汉\x00大学", "resume": "2006.09— \x1b[2J学习", "address": "\ufeff武汉",
 	} {
@@ -161,13 +151,8 @@ func pdfTextOf(t *testing.T, pdf []byte) string {
 // disabled, no save), and a refused long form names the wrong fields at
 // the top with links to them.
 func TestFormPrefillReadOnlyAndErrorLinks(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	login := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	ts, c, login := newApplyServer(t)
+	toInfoForm(t, c)
 
 	acct, err := ts.store.AccountByLogin(login)
 	if err != nil {

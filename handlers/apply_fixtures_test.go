@@ -81,6 +81,38 @@ func newCandidate(t testing.TB, c *client) string {
 	return id
 }
 
+// newApplyServer starts a test server with the fixture exam installed and
+// registers a fresh candidate on a new client, left logged in: where every
+// 报名 journey test begins. It returns the server, the client and the
+// candidate's ID number.
+func newApplyServer(t *testing.T) (*testServer, *client, string) {
+	t.Helper()
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	c := ts.client()
+	return ts, c, newCandidate(t, c)
+}
+
+// newSubmittedServer starts a test server with the fixture exam installed
+// and walks a fresh candidate on a new client to 待审核 (submitJourney). It
+// returns the server, the candidate's client (logged in) and ID number.
+func newSubmittedServer(t *testing.T) (*testServer, *client, string) {
+	t.Helper()
+	ts := newTestServer(t)
+	installExam(t, ts.store)
+	c := ts.client()
+	return ts, c, submitJourney(t, ts, c)
+}
+
+// toInfoForm walks c's candidate through 保存图片, the fixture level and
+// 诚信承诺, so that it stands at 填报信息 with nothing filled in.
+func toInfoForm(t *testing.T, c *client) {
+	t.Helper()
+	savePhotoStep(t, c)
+	levelStep(t, c, fxLevel)
+	pledgeStep(t, c)
+}
+
 // samplePhoto is a 600×840 portrait JPEG.
 func samplePhoto(t testing.TB, w, h int) []byte {
 	t.Helper()

@@ -110,9 +110,7 @@ func newAdmin(t *testing.T, ts *testServer) *domain.Account {
 func submitJourney(t *testing.T, ts *testServer, c *client) string {
 	t.Helper()
 	id := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	toInfoForm(t, c)
 	wantRedirect(t, formStep(t, c, validForm()), base, "保存 form")
 	wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
 	first, _ := confirmStep(t, c)
@@ -124,10 +122,7 @@ func submitJourney(t *testing.T, ts *testServer, c *client) string {
 }
 
 func TestApplyJourney(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := newCandidate(t, c)
+	ts, c, id := newApplyServer(t)
 	var (
 		r             *response
 		a             *domain.Application
@@ -425,10 +420,7 @@ func countTo(a *domain.Application, st domain.State) int {
 
 // TestApplyReturnLoop: 退回修改 → edit → confirm again → 材料确认 again.
 func TestApplyReturnLoop(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := submitJourney(t, ts, c)
+	ts, c, id := newSubmittedServer(t)
 	admin := newAdmin(t, ts)
 	a := appOf(t, ts, id)
 
@@ -478,10 +470,7 @@ func TestApplyReturnLoop(t *testing.T) {
 // or another (改报) → confirm →
 // upload → 材料确认 → approved → locked, polling stops.
 func TestApplyRejectLoop(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := submitJourney(t, ts, c)
+	ts, c, id := newSubmittedServer(t)
 	admin := newAdmin(t, ts)
 	a := appOf(t, ts, id)
 	if _, err := ts.store.ReviewApplication(a.ID, admin, domain.Decision{Action: domain.ActionReject, Reason: "专业不符合职位要求"}, ts.clock.Now()); err != nil {
@@ -530,13 +519,8 @@ func TestApplyRejectLoop(t *testing.T) {
 // disabled with the dates and refused by the server; a form rendered for
 // another account on the same browser is refused.
 func TestApplyWindowsAndBinding(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	ts, c, id := newApplyServer(t)
+	toInfoForm(t, c)
 	r := c.Get(base + "/form")
 	h := hiddenOf(t, r, base+"/form")
 
@@ -714,10 +698,7 @@ func accountOfClient(t *testing.T, ts *testServer, c *client) string {
 // TestDoubleClicks: a second 提交 of the level form and a second 保存图片
 // end on a clear page, with one application and one photo.
 func TestDoubleClicks(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := newCandidate(t, c)
+	ts, c, id := newApplyServer(t)
 	c.Get("/photo")
 	wantRedirect(t, c.PostFile("/photo", hiddenOf(t, c.Last(), "/photo"), "photo", "me.jpg", samplePhoto(t, 600, 840)), "/photo", "upload")
 	f := hiddenOf(t, c.Get("/photo"), "/photo/save")

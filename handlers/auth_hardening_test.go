@@ -24,10 +24,7 @@ import (
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	reg := ts.client()
-	registerCandidate(t, reg, id)
-	reg.PostForm("/logout", nil)
+	id := registeredLoggedOut(t, ts)
 	unknown := newIDNumber()
 
 	stranger, owner := ts.client(), ts.client()
@@ -129,10 +126,7 @@ func TestStaffLoginFailureAudited(t *testing.T) {
 func TestLoginCaptcha(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, withCaptcha())
-	id := newIDNumber()
-	reg := ts.client()
-	registerCandidate(t, reg, id)
-	reg.PostForm("/logout", nil)
+	id := registeredLoggedOut(t, ts)
 	form := func(answer string) url.Values {
 		return url.Values{"id_number": {id}, "password": {testPassword}, "captcha": {answer}}
 	}

@@ -460,10 +460,7 @@ func TestRegisterHTMX(t *testing.T) {
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	reg := ts.client()
-	registerCandidate(t, reg, id)
-	reg.PostForm("/logout", nil)
+	id := registeredLoggedOut(t, ts)
 
 	t.Run("success", func(t *testing.T) {
 		c := ts.client()
@@ -530,10 +527,7 @@ func TestLogin(t *testing.T) {
 func TestLoginCSRF(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	reg := ts.client()
-	registerCandidate(t, reg, id)
-	reg.PostForm("/logout", nil)
+	id := registeredLoggedOut(t, ts)
 
 	c := ts.client()
 	c.Get("/login")

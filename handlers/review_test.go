@@ -56,10 +56,7 @@ func decisionForm(t *testing.T, r *response, vals url.Values) url.Values {
 // reviewer gets 404 for the application, its photo and PDF, and 403 for a
 // forged department filter; candidates and anonymous visitors stay out.
 func TestReviewDashboard(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	cand := ts.client()
-	id := submitJourney(t, ts, cand)
+	ts, cand, id := newSubmittedServer(t)
 	app := appOf(t, ts, id)
 	mine, other := reviewers(t, ts)
 
@@ -145,9 +142,7 @@ func TestReviewDashboard(t *testing.T) {
 // action, a stale page: a message at the field (422) or the fresh page
 // (409), nothing written.
 func TestReviewDecisionBadInput(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	id := submitJourney(t, ts, ts.client())
+	ts, _, id := newSubmittedServer(t)
 	app := appOf(t, ts, id)
 	mine, _ := reviewers(t, ts)
 	path := "/review/" + app.ID
@@ -187,9 +182,7 @@ func TestReviewDecisionBadInput(t *testing.T) {
 // application and decide; the second sees 409 with who decided what, and
 // the application holds one decision.
 func TestReviewRaceHandlers(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	id := submitJourney(t, ts, ts.client())
+	ts, _, id := newSubmittedServer(t)
 	app := appOf(t, ts, id)
 	a1, _ := reviewers(t, ts)
 	a2 := loginStaff(t, ts, domain.RoleReviewer, "shenhe3", func(a *domain.Account) { a.Departments = []string{fxDept}; a.Name = "赵审核" })
@@ -218,10 +211,7 @@ func TestReviewRaceHandlers(t *testing.T) {
 // approves; the status poll shows 审核通过 and stops (286). A second return
 // left unanswered is 逾期未补正 and may be rejected as it stands.
 func TestReviewReturnAfterRegistrationClosed(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	cand := ts.client()
-	id := submitJourney(t, ts, cand)
+	ts, cand, id := newSubmittedServer(t)
 	app := appOf(t, ts, id)
 
 	ts.clock.Set(time.Date(2023, 3, 19, 12, 0, 0, 0, domain.Shanghai)) // registration ends 3-20 09:00
@@ -312,10 +302,7 @@ func TestReviewReturnAfterRegistrationClosed(t *testing.T) {
 // candidate sees the new outcome); exports carry masked IDs for reviewers,
 // full ones for the administrator, and neutralise formula-like cells.
 func TestReviewAdminOverviewOverturnExport(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	cand := ts.client()
-	id := submitJourney(t, ts, cand)
+	ts, cand, id := newSubmittedServer(t)
 	// A hostile 现工作单位及职务 that Excel would run as a formula.
 	app := appOf(t, ts, id)
 	if _, err := ts.store.UpdateApplication(app.ID, func(_ *kv.Tx, a *domain.Application) error {
@@ -391,9 +378,7 @@ func TestReviewAdminOverviewOverturnExport(t *testing.T) {
 // TestReviewFormsAreLabelled: every control of the dashboard and of the
 // review page (with both the decision and the 改判 form) has a <label for>.
 func TestReviewFormsAreLabelled(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	id := submitJourney(t, ts, ts.client())
+	ts, _, id := newSubmittedServer(t)
 	app := appOf(t, ts, id)
 	mine, _ := reviewers(t, ts)
 	admin := loginStaff(t, ts, domain.RoleAdmin, "guanli")

@@ -73,9 +73,7 @@ func robustJourney(t *testing.T, ts *testServer, c *client, to domain.State, par
 	if to == "" {
 		return id
 	}
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	toInfoForm(t, c)
 	wantRedirect(t, formStep(t, c, validForm()), base, "保存 form")
 	if to == domain.StateInfoSaved {
 		return id

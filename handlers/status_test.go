@@ -63,10 +63,7 @@ func formOf(t testing.TB) domain.ApplicationForm {
 // unchanged application answers 204 with no body, and a change (a review
 // decision) makes the same poll render the new state.
 func TestStatusPollUnchanged(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := newCandidate(t, c)
+	ts, c, id := newApplyServer(t)
 	acct, err := ts.store.AccountByLogin(id)
 	if err != nil {
 		t.Fatal(err)

@@ -453,6 +453,18 @@ func registerForm(id string) url.Values {
 	}
 }
 
+// registeredLoggedOut registers a candidate with a fresh ID number on ts
+// and logs that client out again: the account exists, and the test logs in
+// from clients of its own. It returns the ID number (the login).
+func registeredLoggedOut(t testing.TB, ts *testServer) string {
+	t.Helper()
+	id := newIDNumber()
+	reg := ts.client()
+	registerCandidate(t, reg, id)
+	reg.PostForm("/logout", nil)
+	return id
+}
+
 // registerCandidate registers id through the form (with testPassword) and
 // leaves c logged in with a fresh token. override replaces form fields.
 // It fails the test unless registration redirects to /photo.

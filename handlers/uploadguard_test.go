@@ -14,9 +14,7 @@ import (
 func confirmedCandidate(t *testing.T, c *client) string {
 	t.Helper()
 	id := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	toInfoForm(t, c)
 	wantRedirect(t, formStep(t, c, validForm()), base, "保存 form")
 	wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
 	first, _ := confirmStep(t, c)
@@ -47,13 +45,8 @@ func blobCount(t *testing.T, ts *testServer) int {
 // upload, here not even a PDF, is never parsed (the old order answered
 // "文件不是有效的 PDF"). The refusal is the upload action's own rule.
 func TestUploadCheckedBeforeBody(t *testing.T) {
-	ts := newTestServer(t)
-	installExam(t, ts.store)
-	c := ts.client()
-	id := newCandidate(t, c)
-	savePhotoStep(t, c)
-	levelStep(t, c, fxLevel)
-	pledgeStep(t, c)
+	ts, c, id := newApplyServer(t)
+	toInfoForm(t, c)
 	r := c.Get(base + "/form")
 	r = c.PostFile(base+"/materials", hiddenOf(t, r, base+"/form"), "recommendation", "x.pdf", []byte("not a pdf at all"))
 	wantStatus(t, r, 409, "upload before 报名信息确认")

@@ -250,14 +250,38 @@ func TestScoreQueryThrottle(t *testing.T) {
 	}
 }
 
+// importedScoreExam is a temp store holding exam e1 with 100,000 ticket
+// holders in npos positions and their scores imported: what the reading
+// benchmarks rank.
+func importedScoreExam(b *testing.B, npos int) (*Store, *domain.Exam) {
+	b.Helper()
+	s := openTemp(b, false)
+	rows := seedScoreExam(b, s, 100000, npos)
+	if _, err := s.ImportScores("e1", rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
+		b.Fatal(err)
+	}
+	e, err := s.Exam("e1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, e
+}
+
+// measureCPUPerOp resets b's timer and starts counting the process's CPU
+// time; the function it returns reports that time per op as cpu-s/op
+// (call it deferred, after the b.Loop).
+func measureCPUPerOp(b *testing.B) func() {
+	b.ResetTimer()
+	cpu := processCPU()
+	return func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }
+}
+
 // BenchmarkImportScores100000 writes a 100,000-row score set (the rows as
 // decoded: see sheet.BenchmarkDecodeScores100000 for the file) and switches to it.
 func BenchmarkImportScores100000(b *testing.B) {
 	s := openTemp(b, false)
 	rows := seedScoreExam(b, s, 100000, 10000)
-	b.ResetTimer()
-	cpu := processCPU()
-	defer func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }()
+	defer measureCPUPerOp(b)()
 	for b.Loop() {
 		if _, err := s.ImportScores("e1", rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
 			b.Fatal(err)
@@ -267,15 +291,8 @@ func BenchmarkImportScores100000(b *testing.B) {
 
 // BenchmarkScoreResults100000 ranks 100,000 rows in 10,000 positions from the store.
 func BenchmarkScoreResults100000(b *testing.B) {
-	s := openTemp(b, false)
-	rows := seedScoreExam(b, s, 100000, 10000)
-	if _, err := s.ImportScores("e1", rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
-		b.Fatal(err)
-	}
-	e, _ := s.Exam("e1")
-	b.ResetTimer()
-	cpu := processCPU()
-	defer func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }()
+	s, e := importedScoreExam(b, 10000)
+	defer measureCPUPerOp(b)()
 	for b.Loop() {
 		if res, err := s.ScoreResults(e); err != nil || len(res) != 10000 {
 			b.Fatal(err, len(res))
@@ -298,9 +315,7 @@ func BenchmarkImportScoreFile100000(b *testing.B) {
 		b.Fatal(err)
 	}
 	e, _ := s.Exam("e1")
-	b.ResetTimer()
-	cpu := processCPU()
-	defer func() { b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op") }()
+	defer measureCPUPerOp(b)()
 	for b.Loop() {
 		holders, _, err := s.TicketHolders("e1")
 		if err != nil {
@@ -319,12 +334,7 @@ func BenchmarkImportScoreFile100000(b *testing.B) {
 // BenchmarkPositionScores: what a candidate's 成绩查询 reads and ranks,
 // one position of 100 candidates in a set of 100,000.
 func BenchmarkPositionScores(b *testing.B) {
-	s := openTemp(b, false)
-	rows := seedScoreExam(b, s, 100000, 1000)
-	if _, err := s.ImportScores("e1", rows, "b.xlsx", scoreAdmin, "", scoreNow); err != nil {
-		b.Fatal(err)
-	}
-	e, _ := s.Exam("e1")
+	s, e := importedScoreExam(b, 1000)
 	b.ResetTimer()
 	for b.Loop() {
 		if res, err := s.PositionScores(e, "P00500"); err != nil || res.Rows != 100 {
