@@ -69,6 +69,21 @@ func storeExam(t testing.TB, store *kv.Store, e *domain.Exam, positions []domain
 	}
 }
 
+// editFixtureExam loads the fixture exam, lets edit change it and saves
+// it back as fixed data (kv.SeedExam: no audit entry), the way a test sets
+// windows or subjects that the administrator would set through the pages.
+func editFixtureExam(t testing.TB, store *kv.Store, edit func(e *domain.Exam)) {
+	t.Helper()
+	e, err := store.Exam(fxExamID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(e)
+	if err := store.SeedExam(e, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 var candSeq int
 
 // newCandidate registers a candidate born in 1988 (so the fixture dates are

@@ -57,20 +57,11 @@ func BenchmarkAlipayNotify(b *testing.B) {
 	// b.N approved applications, each with its open order and its signed notification.
 	exam := fxExam()
 	exam.FeeFen = payFeeFen
-	if err := store.Update(func(tx *kv.Tx) error {
-		if err := tx.PutExam(exam); err != nil {
-			return err
-		}
-		for i := 0; i < benchPositions; i++ {
-			p := domain.Position{ExamID: exam.ID, Code: fmt.Sprintf("P%04d", i), Department: "部门", Title: "职位", LevelCode: "sz", Quota: 1}
-			if err := tx.PutPosition(&p); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
+	positions := make([]domain.Position, benchPositions)
+	for i := range positions {
+		positions[i] = domain.Position{ExamID: exam.ID, Code: fmt.Sprintf("P%04d", i), Department: "部门", Title: "职位", LevelCode: "sz", Quota: 1}
 	}
+	storeExam(b, store, exam, positions)
 	bodies := make([]string, b.N)
 	orders := make([]string, b.N)
 	for i := range bodies {

@@ -99,11 +99,9 @@ func (ps *payServer) approvedCandidate(t *testing.T) (*client, *domain.Applicati
 	t.Helper()
 	ps.clock.Set(testStart)
 	if _, err := ps.store.Exam(fxExamID); err != nil {
-		e := installExam(t, ps.store)
+		e := fxExam()
 		e.FeeFen = payFeeFen
-		if err := ps.store.Update(func(tx *kv.Tx) error { return tx.PutExam(e) }); err != nil {
-			t.Fatal(err)
-		}
+		storeExam(t, ps.store, e, fxPositions())
 	}
 	c := ps.client()
 	id := submitJourney(t, ps.testServer, c)

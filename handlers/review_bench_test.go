@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"examreg/domain"
-	"examreg/kv"
 )
 
 // The review load of the issue: 100 departments (10,000 positions),
@@ -37,19 +36,14 @@ func reviewBenchServer(b *testing.B) *testServer {
 		ts := newTestServer(&testing.T{})
 		e := fxExam()
 		e.ID = "rbench"
-		if err := ts.store.Update(func(tx *kv.Tx) error { return tx.PutExam(e) }); err != nil {
-			panic(err)
-		}
+		// kv.SeedExam writes the exam again with each department's positions.
 		for d := range reviewBenchDepts {
-			if err := ts.store.Update(func(tx *kv.Tx) error {
-				for p := range reviewBenchPerDept {
-					if err := tx.PutPosition(&domain.Position{ExamID: e.ID, Code: fmt.Sprintf("%03d%02d", d, p), Department: reviewBenchDept(d),
-						Title: "综合文字", LevelCode: "sz", Education: "大学本科及以上"}); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
+			positions := make([]domain.Position, reviewBenchPerDept)
+			for p := range positions {
+				positions[p] = domain.Position{ExamID: e.ID, Code: fmt.Sprintf("%03d%02d", d, p), Department: reviewBenchDept(d),
+					Title: "综合文字", LevelCode: "sz", Education: "大学本科及以上"}
+			}
+			if err := ts.store.SeedExam(e, positions); err != nil {
 				panic(err)
 			}
 		}

@@ -29,16 +29,7 @@ func scoredExam(t testing.TB, ts *testServer, codes ...string) (cands []*client,
 	}
 	installExam(t, ts.store)
 	ticketExamWindows(t, ts)
-	if err := ts.store.Update(func(tx *kv.Tx) error {
-		e, err := tx.Exam(fxExamID)
-		if err != nil {
-			return err
-		}
-		e.Subjects = []string{"公共科目", "专业科目"}
-		return tx.PutExam(e)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	editFixtureExam(t, ts.store, func(e *domain.Exam) { e.Subjects = []string{"公共科目", "专业科目"} })
 	now := ts.clock.Now()
 	var apps []string
 	for i, code := range codes {
@@ -309,14 +300,10 @@ func TestPublicScoreQueryAnswersAlikeAndThrottles(t *testing.T) {
 	t.Run("captcha required", func(t *testing.T) {
 		ts := newTestServer(t, withCaptcha())
 		_, tk, _ := scoredExam(t, ts)
-		if err := ts.store.Update(func(tx *kv.Tx) error {
-			e, _ := tx.Exam(fxExamID)
+		editFixtureExam(t, ts.store, func(e *domain.Exam) {
 			e.Score = domain.Window{Start: ts.clock.Now(), End: ts.clock.Now().AddDate(0, 1, 0)}
 			e.Scores.Generation = "g"
-			return tx.PutExam(e)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		})
 		c := ts.client()
 		c.Get("/score-query")
 		r := c.PostForm("/score-query", url.Values{"exam": {fxExamID}, "ticket_no": {tk[0]}, "id_number": {id0}, "captcha": {"00000"}})

@@ -48,17 +48,10 @@ func paidCandidate(t testing.TB, ts *testServer, n int, code string) (*client, s
 func ticketExamWindows(t testing.TB, ts *testServer) (opens time.Time) {
 	t.Helper()
 	opens = time.Date(2023, 4, 5, 9, 0, 0, 0, domain.Shanghai)
-	if err := ts.store.Update(func(tx *kv.Tx) error {
-		e, err := tx.Exam(fxExamID)
-		if err != nil {
-			return err
-		}
+	editFixtureExam(t, ts.store, func(e *domain.Exam) {
 		e.Subjects = []string{"公共科目笔试"}
 		e.Ticket = domain.Window{Start: opens, End: opens.AddDate(0, 0, 5)}
-		return tx.PutExam(e)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	return opens
 }
 
