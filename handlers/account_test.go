@@ -128,9 +128,7 @@ func TestProfileIsForCandidates(t *testing.T) {
 func TestPasswordChange(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	c := ts.client()
-	registerCandidate(t, c, id)
+	c, id := registeredClient(t, ts)
 	before, err := ts.store.AccountByLogin(id)
 	if err != nil {
 		t.Fatal(err)

@@ -539,9 +539,7 @@ func TestLoginCSRF(t *testing.T) {
 func TestLogout(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	c := ts.client()
-	registerCandidate(t, c, id)
+	c, id := registeredClient(t, ts)
 	assertLoggedIn(t, c, testName)
 	oldSID := c.Cookie("examreg_sid")
 	if oldSID == "" {
@@ -611,9 +609,7 @@ func TestNoStoreOnDynamicPages(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	c := ts.client()
-	registerCandidate(t, c, id)
+	c, id := registeredClient(t, ts)
 
 	// Activity keeps the session alive: 29 minutes twice is fine.
 	ts.clock.Advance(29 * time.Minute)
@@ -638,9 +634,7 @@ func TestIdleTimeout(t *testing.T) {
 func TestSecondLoginEndsFirst(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id := newIDNumber()
-	first := ts.client()
-	registerCandidate(t, first, id)
+	first, id := registeredClient(t, ts)
 	assertLoggedIn(t, first, testName)
 	staleToken := first.CSRF()
 

@@ -68,9 +68,7 @@ func TestAccessLog(t *testing.T) {
 	var buf lockedBuffer
 	var m *Metrics
 	ts := newTestServer(t, withLogAndMetrics(&buf, &m))
-	c := ts.client()
-	id := newIDNumber()
-	registerCandidate(t, c, id)
+	c, id := registeredClient(t, ts)
 	sid := c.Cookie("examreg_sid")
 	csrf := c.CSRF()
 	if sid == "" || csrf == "" {

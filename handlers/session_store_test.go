@@ -37,9 +37,7 @@ func TestCachedSessionFollowsStorage(t *testing.T) {
 	assertLoggedOut(t, b)
 
 	// Another node deletes a session behind this process's back.
-	c := ts.client()
-	id := newIDNumber()
-	registerCandidate(t, c, id)
+	c, id := registeredClient(t, ts)
 	assertLoggedIn(t, c, testName) // decoded and cached
 	sid = c.Cookie(sessionCookie)
 	if err := storage.Delete(sid); err != nil {

@@ -453,14 +453,22 @@ func registerForm(id string) url.Values {
 	}
 }
 
+// registeredClient registers a candidate with a fresh ID number on a new
+// client of ts, left logged in. It returns the client and the ID number.
+func registeredClient(t testing.TB, ts *testServer) (*client, string) {
+	t.Helper()
+	c := ts.client()
+	id := newIDNumber()
+	registerCandidate(t, c, id)
+	return c, id
+}
+
 // registeredLoggedOut registers a candidate with a fresh ID number on ts
 // and logs that client out again: the account exists, and the test logs in
 // from clients of its own. It returns the ID number (the login).
 func registeredLoggedOut(t testing.TB, ts *testServer) string {
 	t.Helper()
-	id := newIDNumber()
-	reg := ts.client()
-	registerCandidate(t, reg, id)
+	reg, id := registeredClient(t, ts)
 	reg.PostForm("/logout", nil)
 	return id
 }
