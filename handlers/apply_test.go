@@ -109,14 +109,9 @@ func newAdmin(t *testing.T, ts *testServer) *domain.Account {
 // returns its ID number.
 func submitJourney(t *testing.T, ts *testServer, c *client) string {
 	t.Helper()
-	id := newCandidate(t, c)
-	toInfoForm(t, c)
-	wantRedirect(t, formStep(t, c, validForm()), base, "保存 form")
-	wantRedirect(t, positionStep(t, c, "1001", true), base, "保存 position")
-	first, _ := confirmStep(t, c)
-	wantRedirect(t, first, base, "报名信息确认")
+	id := confirmedCandidate(t, c)
 	wantRedirect(t, uploadStep(t, c, "tuijian.pdf", samplePDF(t, 2, false)), base+"/materials", "upload")
-	first, _ = confirmMaterialsStep(t, c)
+	first, _ := confirmMaterialsStep(t, c)
 	wantRedirect(t, first, "/status", "材料确认")
 	return id
 }

@@ -152,6 +152,21 @@ func (ps *payServer) openCashier(t *testing.T, c *client) string {
 	return no
 }
 
+// paidUnheard approves a fresh candidate, opens the demo cashier and pays
+// there with the notification held back (DemoPayNoNote): Alipay has the
+// money, examreg has not heard of it. It returns the candidate's client,
+// the application, the order number and Alipay's trade number.
+func (ps *payServer) paidUnheard(t *testing.T) (*client, *domain.Application, string, string) {
+	t.Helper()
+	c, app := ps.approvedCandidate(t)
+	no := ps.openCashier(t, c)
+	tr, err := ps.demo.Act(no, alipaygw.DemoPayNoNote, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, app, no, tr.TradeNo
+}
+
 func (ps *payServer) accountOf(t *testing.T, c *client) string {
 	t.Helper()
 	r := c.Get("/pay")
@@ -509,17 +524,12 @@ func TestPayPhoneUsesWap(t *testing.T) {
 // settling the same order at the same moment settle it once.
 func TestPayNotifyRacesQuery(t *testing.T) {
 	ps := newPayServer(t, nil)
-	c, app := ps.approvedCandidate(t)
-	no := ps.openCashier(t, c)
-	tr, err := ps.demo.Act(no, alipaygw.DemoPayNoNote, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, app, no, tradeNo := ps.paidUnheard(t)
 	o, _ := ps.store.Order(no)
 	var wg sync.WaitGroup
 	for i := 0; i < 3; i++ {
 		wg.Add(2)
-		go func() { defer wg.Done(); bodyOf(ps.notify(ps.successNote(no, tr.TradeNo, "100.00"))) }()
+		go func() { defer wg.Done(); bodyOf(ps.notify(ps.successNote(no, tradeNo, "100.00"))) }()
 		go func() {
 			defer wg.Done()
 			if _, err := ps.recon.Reconcile(context.Background(), o, false); err != nil {
@@ -540,11 +550,7 @@ func TestPayNotifyRacesQuery(t *testing.T) {
 // 查询支付结果 does the same at once.
 func TestPayLostNotificationReconciled(t *testing.T) {
 	ps := newPayServer(t, nil)
-	c, app := ps.approvedCandidate(t)
-	no := ps.openCashier(t, c)
-	if _, err := ps.demo.Act(no, alipaygw.DemoPayNoNote, ""); err != nil {
-		t.Fatal(err)
-	}
+	_, app, no, _ := ps.paidUnheard(t)
 	if n, err := ps.recon.RunOnce(context.Background()); err != nil || n != 0 {
 		t.Fatalf("a fresh order was reconciled: %d %v", n, err)
 	}
@@ -599,11 +605,7 @@ func TestPayCrashRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := newPayServer(t, store)
-	c, app := ps.approvedCandidate(t)
-	no := ps.openCashier(t, c)
-	if _, err := ps.demo.Act(no, alipaygw.DemoPayNoNote, ""); err != nil {
-		t.Fatal(err)
-	}
+	_, app, _, _ := ps.paidUnheard(t)
 	store.Close()
 
 	store2, err := kv.Open(kv.Options{Dir: dir, SyncWrites: true})
@@ -659,13 +661,8 @@ func TestPayRefusals(t *testing.T) {
 // told; the totals count only settled orders; the export downloads.
 func TestPayRefundAndFinance(t *testing.T) {
 	ps := newPayServer(t, nil)
-	c, app := ps.approvedCandidate(t)
-	no := ps.openCashier(t, c)
-	tr, err := ps.demo.Act(no, alipaygw.DemoPayNoNote, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp := ps.notify(ps.successNote(no, tr.TradeNo, "99.00")); bodyOf(resp) != "success" {
+	c, app, no, tradeNo := ps.paidUnheard(t)
+	if resp := ps.notify(ps.successNote(no, tradeNo, "99.00")); bodyOf(resp) != "success" {
 		t.Fatal("amount mismatch not acknowledged")
 	}
 	// A second candidate pays properly, for the totals.
