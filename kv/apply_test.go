@@ -65,6 +65,21 @@ func seedApps(t testing.TB, s *Store, n, npos int) []string {
 	return ids
 }
 
+// seedSubmitted stores one application (seedApps) and advances it by an
+// administrator through 确认, upload and 提交 to 待审核. It returns its id,
+// as seedApps does, and the administrator.
+func seedSubmitted(t testing.TB, s *Store) ([]string, *domain.Account) {
+	t.Helper()
+	ids := seedApps(t, s, 1, 1)
+	admin := &domain.Account{ID: "adm", Role: domain.RoleAdmin}
+	for range 3 {
+		if err := advance(s, ids[0], admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids, admin
+}
+
 // advance moves one application one step along the candidate's path and
 // back through review, so a benchmark can keep transitioning it.
 func advance(s *Store, id string, admin *domain.Account) error {
@@ -103,14 +118,8 @@ func advance(s *Store, id string, admin *domain.Account) error {
 
 func TestReviewApplication(t *testing.T) {
 	s := openTemp(t, false)
-	ids := seedApps(t, s, 1, 1)
-	admin := &domain.Account{ID: "adm", Role: domain.RoleAdmin}
+	ids, admin := seedSubmitted(t, s)
 	reviewer := &domain.Account{ID: "rev", Role: domain.RoleReviewer, Departments: []string{"别的机关"}}
-	for range 3 {
-		if err := advance(s, ids[0], admin); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if _, err := s.ReviewApplication(ids[0], reviewer, domain.Decision{Action: domain.ActionApprove}, benchStart); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("reviewer of another department: %v", err)
 	}
@@ -137,13 +146,7 @@ func TestReviewApplication(t *testing.T) {
 // are stored on the application and written to the audit log.
 func TestReviewApplicationReturnParts(t *testing.T) {
 	s := openTemp(t, false)
-	ids := seedApps(t, s, 1, 1)
-	admin := &domain.Account{ID: "adm", Role: domain.RoleAdmin}
-	for range 3 {
-		if err := advance(s, ids[0], admin); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ids, admin := seedSubmitted(t, s)
 	if _, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionReturn, Reason: "工作经历不清"}, benchStart); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("return without parts: %v", err)
 	}

@@ -49,13 +49,7 @@ func TestNotifyOncePerEvent(t *testing.T) {
 // decision tells nothing.
 func TestReviewApplicationNotifies(t *testing.T) {
 	s := openTemp(t, false)
-	ids := seedApps(t, s, 1, 1)
-	admin := &domain.Account{ID: "adm", Role: domain.RoleAdmin}
-	for range 3 {
-		if err := advance(s, ids[0], admin); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ids, admin := seedSubmitted(t, s)
 	app, _ := s.Application(ids[0])
 	if _, err := s.ReviewApplication(ids[0], admin, domain.Decision{Action: domain.ActionReject}, benchStart); err == nil {
 		t.Fatal("reject without reason accepted")
@@ -133,12 +127,9 @@ func TestDeliveryLifecycle(t *testing.T) {
 // The 24-hour 补正截止 reminder goes out once, only when due.
 func TestRemindReturnDeadline(t *testing.T) {
 	s := openTemp(t, false)
-	ids := seedApps(t, s, 1, 1)
-	admin := &domain.Account{ID: "adm", Role: domain.RoleAdmin}
-	for range 4 { // confirm, upload, submit, return
-		if err := advance(s, ids[0], admin); err != nil {
-			t.Fatal(err)
-		}
+	ids, admin := seedSubmitted(t, s)
+	if err := advance(s, ids[0], admin); err != nil { // return
+		t.Fatal(err)
 	}
 	deadline := benchStart.Add(48 * time.Hour)
 	if sent, err := s.RemindReturnDeadline(ids[0], deadline, benchStart); err != nil || sent {
