@@ -43,13 +43,22 @@ func importRow(code string) map[string]string {
 	}
 }
 
-func TestImportAllOrNothing(t *testing.T) {
+// onImportPage starts a test server with one exam (seedExam) and an
+// administrator who has opened its 导入职位表 page. It returns the server,
+// the exam, the administrator's client and the page's path.
+func onImportPage(t *testing.T) (*testServer, *domain.Exam, *client, string) {
+	t.Helper()
 	ts := newTestServer(t)
 	ts.clock.Set(examsTestNow)
 	e := ts.seedExam(0)
 	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
 	path := "/admin/exams/" + e.ID + "/import"
 	admin.Get(path)
+	return ts, e, admin, path
+}
+
+func TestImportAllOrNothing(t *testing.T) {
+	ts, e, admin, path := onImportPage(t)
 
 	// One bad row among good ones: nothing is written, every problem listed.
 	var rows []map[string]string
@@ -109,12 +118,7 @@ func TestImportAllOrNothing(t *testing.T) {
 }
 
 func TestImportBadFiles(t *testing.T) {
-	ts := newTestServer(t)
-	ts.clock.Set(examsTestNow)
-	e := ts.seedExam(0)
-	admin := loginStaff(t, ts, domain.RoleAdmin, "ADMIN")
-	path := "/admin/exams/" + e.ID + "/import"
-	admin.Get(path)
+	ts, e, admin, path := onImportPage(t)
 	tests := []struct {
 		name, file string
 		data       []byte

@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"mime/multipart"
 	"net"
@@ -881,18 +880,7 @@ func robustDo(c *client, req *http.Request) *response {
 	if err != nil {
 		c.t.Fatalf("%s %s: no response: %v", req.Method, trunc(req.RequestURI), err)
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatalf("%s %s: read body: %v", req.Method, trunc(req.RequestURI), err)
-	}
-	c.jar.SetCookies(&u, res.Cookies())
-	r := &response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
-	if tok := scrapeCSRF(r); tok != "" {
-		c.csrf = tok
-	}
-	c.last = r
-	return r
+	return c.keep(&u, res, req.Method+" "+trunc(req.RequestURI))
 }
 
 // robustConn is an in-memory connection: the request is read from r, the

@@ -216,12 +216,20 @@ func (c *client) Do(req *http.Request) *response {
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
+	return c.keep(&u, res, fmt.Sprintf("%s %s", req.Method, req.URL))
+}
+
+// keep reads res (the answer to the request named what, for u), stores
+// its cookies and the page's CSRF token, and makes it the client's last
+// response.
+func (c *client) keep(u *url.URL, res *http.Response, what string) *response {
+	c.t.Helper()
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		c.t.Fatalf("%s %s: read body: %v", req.Method, req.URL, err)
+		c.t.Fatalf("%s: read body: %v", what, err)
 	}
-	c.jar.SetCookies(&u, res.Cookies())
+	c.jar.SetCookies(u, res.Cookies())
 	r := &response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 	if tok := scrapeCSRF(r); tok != "" {
 		c.csrf = tok

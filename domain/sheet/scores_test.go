@@ -139,14 +139,7 @@ func TestDecodeScoresFormulaCellInXLSX(t *testing.T) {
 	f.SetCellValue("Sheet1", "A2", "20230100101")
 	f.SetCellValue("Sheet1", "B2", 70)
 	f.SetCellFormula("Sheet1", "C2", "=B2+10")
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := DecodeScores(buf.Bytes(), "s.xlsx", scoreSubjects, scoreTickets, ScoreLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := decodeScoreBook(t, f)
 	if len(got.Problems) != 1 || got.Problems[0].Row != 2 || got.Problems[0].Column != "专业科目" || !strings.Contains(got.Problems[0].Message, "公式") {
 		t.Errorf("problems %+v", got.Problems)
 	}
@@ -234,14 +227,7 @@ func TestDecodeScoresReadsStoredNumbers(t *testing.T) {
 	f.SetSheetRow("Sheet1", "A3", &[]any{"20230100102", 60.125, 1})
 	style, _ := f.NewStyle(&excelize.Style{NumFmt: 1}) // "0"
 	f.SetCellStyle("Sheet1", "B2", "B3", style)
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := DecodeScores(buf.Bytes(), "s.xlsx", scoreSubjects, scoreTickets, ScoreLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := decodeScoreBook(t, f)
 	if len(got.Problems) != 1 || got.Problems[0].Row != 3 || got.Problems[0].Column != "公共科目" {
 		t.Fatalf("want one problem (60.125 has three decimals), got %+v", got.Problems)
 	}
@@ -257,9 +243,23 @@ func TestDecodeScoresReadsStoredNumbers(t *testing.T) {
 	}
 	// The good row alone: 78.5 (shown as 79) and 78.45.
 	f.RemoveRow("Sheet1", 3)
-	buf, _ = f.WriteToBuffer()
-	got, err = DecodeScores(buf.Bytes(), "s.xlsx", scoreSubjects, scoreTickets, ScoreLimits)
-	if err != nil || len(got.Rows) != 1 || got.Rows[0].Scores[0] != 7850 || got.Rows[0].Scores[1] != 7845 {
-		t.Fatalf("rows %+v problems %+v err %v", got.Rows, got.Problems, err)
+	got = decodeScoreBook(t, f) // fails the test on a decode error
+	if len(got.Rows) != 1 || got.Rows[0].Scores[0] != 7850 || got.Rows[0].Scores[1] != 7845 {
+		t.Fatalf("rows %+v problems %+v", got.Rows, got.Problems)
 	}
+}
+
+// decodeScoreBook writes f, a score workbook built cell by cell, and
+// decodes it as an upload against the test's subjects and tickets.
+func decodeScoreBook(t *testing.T, f *excelize.File) *ScoreFile {
+	t.Helper()
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeScores(buf.Bytes(), "s.xlsx", scoreSubjects, scoreTickets, ScoreLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
