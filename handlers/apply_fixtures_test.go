@@ -100,7 +100,7 @@ func newCandidate(t testing.TB, c *client) string {
 // registers a fresh candidate on a new client, left logged in: where every
 // 报名 journey test begins. It returns the server, the client and the
 // candidate's ID number.
-func newApplyServer(t *testing.T) (*testServer, *client, string) {
+func newApplyServer(t testing.TB) (*testServer, *client, string) {
 	t.Helper()
 	ts := newTestServer(t)
 	installExam(t, ts.store)

@@ -15,10 +15,7 @@ import (
 //
 //	go test ./handlers -run '^$' -bench StatusFragment -benchtime 5000x
 func BenchmarkStatusFragment(b *testing.B) {
-	ts := newTestServer(b)
-	installExam(b, ts.store)
-	c := ts.client()
-	id := newCandidate(b, c)
+	ts, c, id := newApplyServer(b)
 	acct, err := ts.store.AccountByLogin(id)
 	if err != nil {
 		b.Fatal(err)
