@@ -16,6 +16,9 @@ package main
 //	EXAMREG_LOAD_DATA      (temp) seed once into this directory and reuse it on later runs
 //	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with logins (writes) at the
 //	                              largest connection count, RSS sampled every second (e.g. 5m)
+//	EXAMREG_LOAD_PHASES    (all)  only these phases, e.g. "healthz,poll,counts" (kinds, "mixed", "rush")
+//	EXAMREG_LOAD_PROFILE   (off)  a directory: the server's CPU profile of every phase is saved there
+//	                              as <conns>-<phase>.pprof (go tool pprof -top FILE)
 //
 // The machine is shared, so absolute figures mean little: compare each
 // request kind's req/s with /healthz measured at the same connection count
@@ -61,7 +64,12 @@ type loadConfig struct {
 	conns    []int
 	dataDir  string
 	long     time.Duration
+	phases   map[string]bool // nil: every phase
+	profile  string          // directory for per-phase CPU profiles; "" = none
 }
+
+// runs reports whether the phase is selected.
+func (c loadConfig) runs(phase string) bool { return c.phases == nil || c.phases[phase] }
 
 func loadConfigFromEnv(t *testing.T) loadConfig {
 	c := loadConfig{scale: 1, duration: 5 * time.Second, addr: "127.0.0.1:18090", conns: []int{64, 256}}
@@ -100,6 +108,17 @@ func loadConfigFromEnv(t *testing.T) loadConfig {
 		}
 		c.long = d
 	}
+	if v := os.Getenv("EXAMREG_LOAD_PHASES"); v != "" {
+		c.phases = map[string]bool{"healthz": true} // every ratio needs it
+		for _, p := range strings.Split(v, ",") {
+			c.phases[strings.TrimSpace(p)] = true
+		}
+	}
+	if c.profile = os.Getenv("EXAMREG_LOAD_PROFILE"); c.profile != "" {
+		if err := os.MkdirAll(c.profile, 0o755); err != nil {
+			t.Fatalf("EXAMREG_LOAD_PROFILE: %v", err)
+		}
+	}
 	return c
 }
 
@@ -132,7 +151,7 @@ func TestLoad(t *testing.T) {
 		t.Logf("reusing seeded store %s (%s); state changes are measured on a fresh seed only", data, want)
 	}
 
-	srv := startLoadServer(t, bin, data, cfg.addr)
+	srv := startLoadServer(t, bin, data, cfg.addr, cfg.profile != "")
 	sessions := loginCandidates(t, cfg.addr, min(loadSessions, nCand/20))
 	t.Logf("server up; %d candidates logged in; RSS after start %s, peak RSS of the start %s (load %s)", len(sessions), srv.rss(), srv.peakRSS(), loadAvg())
 	startPeak := srv.peakRSS()
@@ -194,55 +213,84 @@ func TestLoad(t *testing.T) {
 		var healthz float64
 		fmt.Printf("\n%d connections\n%-16s %9s %7s %9s %9s %7s  %s\n", conns, "kind", "req/s", "ratio", "p50", "p99", "errors", "load")
 		for _, kind := range []string{"healthz", "poll", "search", "search_uncached", "counts", "home"} {
+			if !cfg.runs(kind) {
+				continue
+			}
+			stop := srv.profile(t, cfg, conns, kind)
 			res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
 				kinds[kind](r, w, req)
 				return kind
 			}, afterPoll)
+			stop()
 			st := res[kind]
 			if kind == "healthz" {
 				healthz = st.rate
 			}
 			st.print(kind, healthz)
 		}
-		res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
-			n := r.IntN(100)
-			for _, m := range mixed {
-				if n < m.weight {
-					kinds[m.kind](r, w, req)
-					return m.kind
-				}
-				n -= m.weight
-			}
-			panic("weights")
-		}, afterPoll)
-		all := &kindStats{}
-		for _, m := range mixed {
-			all.merge(res[m.kind])
+		if cfg.runs("mixed") {
+			mixedPhase(cfg, srv, t, conns, healthz, kinds, mixed, afterPoll)
 		}
-		all.finish(res["poll"].elapsed)
-		all.print("mixed (all)", healthz)
-		for _, m := range mixed {
-			res[m.kind].print("  mixed "+m.kind, healthz)
+		if cfg.runs("rush") {
+			rushPhase(cfg, srv, t, conns, healthz, kinds, afterPoll)
 		}
-
-		// A login rush: a quarter of the connections log in back to back
-		// (argon2id on every request) while the rest keep polling.
-		res = drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
-			if w%4 == 3 {
-				kinds["login"](r, w, req)
-				return "login"
-			}
-			kinds["poll"](r, w, req)
-			return "poll"
-		}, afterPoll)
-		res["poll"].print("rush poll", healthz)
-		res["login"].print("rush login", healthz)
 	}
 	fmt.Printf("\npeak RSS of the start (first start after a bulk load when freshly seeded) %s\n", startPeak)
 	if cfg.long > 0 {
 		longMixed(cfg, srv, kinds, mixed, afterPoll)
 	}
 	fmt.Printf("\nserver peak RSS %s, RSS now %s (load %s)\n", srv.peakRSS(), srv.rss(), loadAvg())
+}
+
+type loadKinds = map[string]func(r *rand.Rand, w int, req *fasthttp.Request)
+
+type loadMix = []struct {
+	kind   string
+	weight int
+}
+
+// mixedPhase drives the last day's mix of requests.
+func mixedPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz float64, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
+	stop := srv.profile(t, cfg, conns, "mixed")
+	res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
+		n := r.IntN(100)
+		for _, m := range mixed {
+			if n < m.weight {
+				kinds[m.kind](r, w, req)
+				return m.kind
+			}
+			n -= m.weight
+		}
+		panic("weights")
+	}, afterPoll)
+	stop()
+	all := &kindStats{}
+	for _, m := range mixed {
+		all.merge(res[m.kind])
+	}
+	all.finish(res["poll"].elapsed)
+	all.print("mixed (all)", healthz)
+	for _, m := range mixed {
+		res[m.kind].print("  mixed "+m.kind, healthz)
+	}
+
+}
+
+// rushPhase is a login rush: a quarter of the connections log in back to
+// back (argon2id on every request) while the rest keep polling.
+func rushPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz float64, kinds loadKinds, afterPoll func(int, string, *fasthttp.Response)) {
+	stop := srv.profile(t, cfg, conns, "rush")
+	res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
+		if w%4 == 3 {
+			kinds["login"](r, w, req)
+			return "login"
+		}
+		kinds["poll"](r, w, req)
+		return "poll"
+	}, afterPoll)
+	stop()
+	res["poll"].print("rush poll", healthz)
+	res["login"].print("rush login", healthz)
 }
 
 // longMixed runs the mix on seven of eight connections and logins (argon2id
@@ -546,21 +594,28 @@ func measureStateChanges(t *testing.T, dir string, nCand int, d time.Duration, n
 // --- the server --------------------------------------------------------------
 
 type loadServer struct {
-	cmd *exec.Cmd
+	cmd       *exec.Cmd
+	debugAddr string // /debug/pprof/ of the server; "" when not profiling
 }
 
-func startLoadServer(t *testing.T, bin, data, addr string) *loadServer {
+func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *loadServer {
 	logf, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-addr", addr, "-data", data, "-no-captcha", "-auth-rate-limit", "1000000")
+	args := []string{"-addr", addr, "-data", data, "-no-captcha", "-auth-rate-limit", "1000000"}
+	srv := &loadServer{}
+	if profiling {
+		srv.debugAddr = loadDebugAddr
+		args = append(args, "-metrics-addr", loadDebugAddr)
+	}
+	cmd := exec.Command(bin, args...)
+	srv.cmd = cmd
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "EXAMREG_DEMO=0")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	srv := &loadServer{cmd: cmd}
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -582,6 +637,29 @@ func startLoadServer(t *testing.T, bin, data, addr string) *loadServer {
 			t.Fatalf("server did not come up: %v\n%s", err, b)
 		}
 	}
+}
+
+// loadDebugAddr serves the server's /debug/pprof/ when profiles are asked for.
+const loadDebugAddr = "127.0.0.1:18091"
+
+// profile starts a CPU profile of the server for one phase and returns the
+// function that saves it once the phase is over (nothing when not asked for).
+func (s *loadServer) profile(t *testing.T, cfg loadConfig, conns int, phase string) (stop func()) {
+	if s.debugAddr == "" {
+		return func() {}
+	}
+	secs := max(int(cfg.duration.Seconds()), 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		code, body, err := fasthttp.GetTimeout(nil, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.debugAddr, secs), cfg.duration+30*time.Second)
+		if err != nil || code != 200 {
+			t.Logf("profile %d-%s: %d %v", conns, phase, code, err)
+			return
+		}
+		os.WriteFile(filepath.Join(cfg.profile, fmt.Sprintf("%d-%s.pprof", conns, phase)), body, 0o644)
+	}()
+	return func() { <-done }
 }
 
 func (s *loadServer) procStatus(field string) string {

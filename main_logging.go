@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,7 @@ func addOpsFlags(fs *flag.FlagSet) *opsFlags {
 		logMaxMB:    fs.Int("log-max-mb", envInt("EXAMREG_LOG_MAX_MB", 100), "rotate -log-file at this size in MB (EXAMREG_LOG_MAX_MB)"),
 		logKeep:     fs.Int("log-keep", envInt("EXAMREG_LOG_KEEP", 30), "rotated log files to keep, gzipped (EXAMREG_LOG_KEEP)"),
 		logFormat:   fs.String("log-format", envOr("EXAMREG_LOG_FORMAT", "text"), "log line format: text or json (EXAMREG_LOG_FORMAT)"),
-		metricsAddr: fs.String("metrics-addr", envOr("EXAMREG_METRICS_ADDR", ""), "serve Prometheus /metrics on this address, e.g. 127.0.0.1:9100; off when empty. Never the public address (EXAMREG_METRICS_ADDR)"),
+		metricsAddr: fs.String("metrics-addr", envOr("EXAMREG_METRICS_ADDR", ""), "serve Prometheus /metrics and Go's /debug/pprof/ on this address, e.g. 127.0.0.1:9100; off when empty. Never the public address (EXAMREG_METRICS_ADDR)"),
 		backupDir:   fs.String("backup-dir", envOr("EXAMREG_BACKUP_DIR", ""), "write a backup into this directory every -backup-every; off when empty (EXAMREG_BACKUP_DIR)"),
 		backupEvery: fs.Duration("backup-every", every, "interval of scheduled backups (EXAMREG_BACKUP_EVERY)"),
 		backupKeep:  fs.Int("backup-keep", envInt("EXAMREG_BACKUP_KEEP", 28), "scheduled backups to keep; older ones are removed (EXAMREG_BACKUP_KEEP)"),
@@ -121,6 +122,14 @@ func (o *opsFlags) start(store *kv.Store, dataDir string, logger *slog.Logger) (
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", ops.metrics.Handler())
+		// Go's profiler beside the metrics, on the same private address:
+		// where the time goes on a live last day (go tool pprof
+		// http://ADDR/debug/pprof/profile?seconds=10).
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Role is what an account may do.
 type Role string
@@ -66,4 +69,11 @@ func MaskedPhone(p string) string {
 		return p
 	}
 	return p[:3] + "****" + p[7:]
+}
+
+// Clone returns a copy of a that shares nothing changeable with it.
+func (a *Account) Clone() *Account {
+	c := *a
+	c.Departments = slices.Clone(a.Departments)
+	return &c
 }

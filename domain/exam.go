@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Window is a [Start, End) interval; times are absolute and shown in Asia/Shanghai.
 type Window struct {
@@ -125,4 +128,15 @@ func (e *Exam) Level(code string) (Level, bool) {
 		}
 	}
 	return Level{}, false
+}
+
+// Clone returns a copy of e that shares nothing changeable with it (caches
+// hand out clones of the exams they hold).
+func (e *Exam) Clone() *Exam {
+	c := *e
+	c.Levels = slices.Clone(e.Levels)
+	c.Subjects = slices.Clone(e.Subjects)
+	c.Pledges = slices.Clone(e.Pledges)
+	c.Scores.Subjects = slices.Clone(e.Scores.Subjects)
+	return &c
 }

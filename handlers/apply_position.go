@@ -56,10 +56,10 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 	// The level is not the candidate's to change: links leave it out.
 	q.Level = ""
 	base := ac.base() + "/position"
-	p.Search = views.PositionSearchFormProps{
+	p.Search = s.searchForm(c.UserContext(), exam, views.PositionSearchFormProps{
 		Action: base, Target: "#position-results", Query: q, KeywordLabel: "查询职位", Fields: domain.ErrorFields(qerr),
-		Departments: s.store.PositionDepartments(exam.ID), CanFilterEligible: a.Form.FullTimeEducation != "",
-	}
+		CanFilterEligible: a.Form.FullTimeEducation != "",
+	})
 	pickQuery := q.Values()
 	p.Results = views.PositionResultsProps{
 		Page: page, Query: q, BaseURL: base, Levels: views.LevelNames(exam), Selected: a.PositionCode,

@@ -60,11 +60,11 @@ func (s *Server) searchPositions(c *fiber.Ctx) error {
 		}
 		page.ResultsHTML = rawHTML(f.body)
 	}
-	page.Form = views.PositionSearchFormProps{
+	page.Form = s.searchForm(c.UserContext(), exam, views.PositionSearchFormProps{
 		Action: "/positions", Hidden: extra, Target: "#position-results", Query: q,
-		Fields: domain.ErrorFields(qerr), Levels: exam.Levels, Departments: s.store.PositionDepartments(exam.ID),
+		Fields: domain.ErrorFields(qerr), Levels: exam.Levels,
 		CanFilterEligible: eligible != nil,
-	}
+	})
 	return s.page(c, status, "职位查询", "positions", views.PositionSearchPage(page), views.PositionResults(page.Results))
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"examreg/domain"
+	"examreg/views"
 )
 
 // Rendered fragments of the public position search and counts page, kept
@@ -189,4 +190,42 @@ type rawHTML []byte
 func (h rawHTML) Render(_ context.Context, w io.Writer) error {
 	_, err := w.Write(h)
 	return err
+}
+
+// searchForm is the position search form of exam: rendered once per
+// (catalog version, the exam's level names, everything the form shows) and
+// kept with the fragments, since its 遴选机关 list of a few hundred options
+// cost half of a full 报名人数统计 page. A form showing field errors is
+// rendered as it is. It fills in the 遴选机关 itself, after reading the
+// catalog version, so what it keeps is at least as new as its key.
+func (s *Server) searchForm(ctx context.Context, exam *domain.Exam, p views.PositionSearchFormProps) templ.Component {
+	catalog, verr := s.store.CatalogVersion(exam.ID)
+	p.Departments = s.store.PositionDepartments(exam.ID)
+	form := views.PositionSearchForm(p)
+	if len(p.Fields) > 0 || verr != nil {
+		return form
+	}
+	var b strings.Builder
+	parts := []string{"form", exam.ID, catalog, p.Action, p.Target, p.KeywordLabel,
+		strconv.FormatBool(p.CanFilterEligible), strconv.FormatBool(p.ShowNoApproved), strconv.FormatBool(p.Staff)}
+	for _, h := range p.Hidden {
+		parts = append(parts, h[0]+"="+h[1])
+	}
+	parts = append(parts, "levels")
+	for _, l := range p.Levels {
+		parts = append(parts, l.Code+"="+l.Name)
+	}
+	parts = append(parts, "query")
+	for _, kv := range p.Query.Values() {
+		parts = append(parts, kv[0]+"="+kv[1])
+	}
+	for _, part := range parts {
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	f, err := s.cachedFragment(ctx, b.String(), func() templ.Component { return form })
+	if err != nil {
+		return form
+	}
+	return rawHTML(f.body)
 }

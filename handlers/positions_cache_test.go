@@ -137,3 +137,33 @@ func TestSearchFragmentCacheFollowsLevelNames(t *testing.T) {
 		t.Errorf("renamed level not shown: the cached fragment was served")
 	}
 }
+
+// TestSearchFormCacheFollowsPositions: the search form of the full 报名人数统计
+// and 职位查询 pages is rendered once, and a new 遴选机关 appears in it as soon
+// as its position is saved; the keyword typed stays in the box.
+func TestSearchFormCacheFollowsPositions(t *testing.T) {
+	ts := newTestServer(t)
+	ts.clock.Set(examsTestNow)
+	e := ts.seedExam(20)
+	c := ts.client()
+	const dept = "湖北省新设测试局"
+	for _, path := range []string{"/stats?exam=" + e.ID, "/positions?exam=" + e.ID} {
+		if r := c.Get(path); r.Status != 200 || strings.Contains(r.Body, dept) {
+			t.Fatalf("%s before: %d, new department already there", path, r.Status)
+		}
+	}
+	p, _ := ts.store.Position(e.ID, "00000007")
+	p.Code, p.Department = "00000099", dept
+	if err := ts.store.SavePosition(&p, true, kv.AuditEntry{At: ts.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/stats?exam=" + e.ID, "/positions?exam=" + e.ID + "&q=%E7%BB%BC%E5%90%88"} {
+		r := c.Get(path)
+		if r.Status != 200 || !strings.Contains(r.Body, `<option value="`+dept+`"`) {
+			t.Fatalf("%s after the save: %d, the new 遴选机关 is not offered", path, r.Status)
+		}
+		if strings.Contains(path, "&q=") && !strings.Contains(r.Body, `value="综合"`) {
+			t.Errorf("%s: the keyword is not kept in the box", path)
+		}
+	}
+}

@@ -107,20 +107,16 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		c.Locals(localEnded, "您已超过 30 分钟未操作，系统已自动退出，请重新登录。")
 		return s.endSession(c, sess)
 	}
-	live, err := s.store.LiveSession(id)
+	acct, live, err := s.store.SignedIn(id) // one read of both: every signed-in request pays it
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return s.endSession(c, sess)
+	}
 	if err != nil {
 		return err
 	}
 	if live != sess.ID() {
 		c.Locals(localEnded, s.endedMessage(id, live))
 		return s.endSession(c, sess)
-	}
-	acct, err := s.store.Account(id)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return s.endSession(c, sess)
-	}
-	if err != nil {
-		return err
 	}
 	if acct.Disabled {
 		c.Locals(localEnded, "您的账号已被管理员停用，已退出登录。")

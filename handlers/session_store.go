@@ -16,13 +16,14 @@ import (
 
 // Sessions: the same stored format as Fiber's session middleware (a gob of
 // map[string]any under the session id in the Fiber storage, the id in the
-// examreg_sid cookie), read without a gob decoder per request. Every request
-// still reads the stored bytes (so a logout, rotation or expiry written by
-// any node takes effect at once), but decodes them only when they differ
-// from the bytes it last decoded for that id: decodedSessions is keyed by
-// session id and holds the stored bytes next to their decoding. A poll, the
-// most frequent request of the last day, thus costs one storage read and a
-// byte comparison instead of a gob decoder (≈ 50 allocations) per request.
+// examreg_sid cookie), read without a gob decoder per request. The storage
+// (kv.FiberStorage) answers from the store's read cache while the session is
+// unchanged, and a logout, rotation or expiry counts at the next request;
+// the decoding is reused while the stored bytes are the ones it was decoded
+// from: decodedSessions is keyed by session id and holds the stored bytes
+// next to their decoding. A poll, the most frequent request of the last
+// day, thus costs a map lookup and a byte comparison instead of a store
+// read and a gob decoder (≈ 50 allocations) per request.
 
 // sessionCookie is the cookie holding the session id.
 const sessionCookie = "examreg_sid"

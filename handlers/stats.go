@@ -78,8 +78,8 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 	}
 	form := views.PositionSearchFormProps{
 		Action: "/stats", Hidden: extra, Target: "#stats-table", Query: q, Fields: domain.ErrorFields(qerr),
-		Levels: exam.Levels, Departments: s.store.PositionDepartments(exam.ID), ShowNoApproved: true,
+		Levels: exam.Levels, ShowNoApproved: true,
 	}
-	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: form, Table: table, TableHTML: tableHTML}
+	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: s.searchForm(c.UserContext(), exam, form), Table: table, TableHTML: tableHTML}
 	return s.page(c, status, "报名人数统计", "stats", views.StatsPage(page), views.StatsTable(table))
 }

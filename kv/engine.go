@@ -30,6 +30,8 @@ type engine interface {
 // (the engine adds any deployment prefix); values returned are copies.
 type engineTxn interface {
 	get(key string) ([]byte, error) // ErrNotFound when absent (or expired)
+	// getExpiry is get with the time the value expires (zero: never).
+	getExpiry(key string) ([]byte, time.Time, error)
 	exists(key string) (bool, error)
 	set(key string, val []byte) error
 	// setWithTTL stores val until ttl has passed; afterwards the key reads

@@ -49,14 +49,24 @@ type badgerTxn struct {
 }
 
 func (t badgerTxn) get(key string) ([]byte, error) {
+	v, _, err := t.getExpiry(key)
+	return v, err
+}
+
+func (t badgerTxn) getExpiry(key string) ([]byte, time.Time, error) {
 	item, err := t.txn.Get([]byte(key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, ErrNotFound
+		return nil, time.Time{}, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return item.ValueCopy(nil)
+	var exp time.Time
+	if e := item.ExpiresAt(); e > 0 {
+		exp = time.Unix(int64(e), 0)
+	}
+	v, err := item.ValueCopy(nil)
+	return v, exp, err
 }
 
 func (t badgerTxn) exists(key string) (bool, error) {

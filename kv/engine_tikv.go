@@ -238,40 +238,50 @@ func (t *tikvTxn) noteRead(full []byte) {
 
 // decodeValue strips the frame; live is false for an expired value.
 func (t *tikvTxn) decodeValue(full, raw []byte) (val []byte, live bool, err error) {
+	val, exp, err := t.decodeFrame(full, raw)
+	return val, err == nil && (exp.IsZero() || t.now.Before(exp)), err
+}
+
+// decodeFrame splits a stored frame into the value and its expiry (zero: never).
+func (t *tikvTxn) decodeFrame(full, raw []byte) (val []byte, exp time.Time, err error) {
 	if len(raw) == 0 {
-		return nil, false, fmt.Errorf("kv: %q holds no frame", full)
+		return nil, time.Time{}, fmt.Errorf("kv: %q holds no frame", full)
 	}
 	switch raw[0] {
 	case 0:
-		return raw[1:], true, nil
+		return raw[1:], time.Time{}, nil
 	case 1:
 		if len(raw) < 9 {
-			return nil, false, fmt.Errorf("kv: %q has a short expiry frame", full)
+			return nil, time.Time{}, fmt.Errorf("kv: %q has a short expiry frame", full)
 		}
-		exp := int64(binary.BigEndian.Uint64(raw[1:9]))
-		return raw[9:], t.now.UnixNano() < exp, nil
+		return raw[9:], time.Unix(0, int64(binary.BigEndian.Uint64(raw[1:9]))), nil
 	}
-	return nil, false, fmt.Errorf("kv: %q has an unknown frame %d", full, raw[0])
+	return nil, time.Time{}, fmt.Errorf("kv: %q has an unknown frame %d", full, raw[0])
 }
 
 func (t *tikvTxn) get(key string) ([]byte, error) {
+	v, _, err := t.getExpiry(key)
+	return v, err
+}
+
+func (t *tikvTxn) getExpiry(key string) ([]byte, time.Time, error) {
 	full := t.key(key)
 	t.noteRead(full)
 	raw, err := t.txn.Get(context.Background(), full)
 	if tikverr.IsErrNotFound(err) {
-		return nil, ErrNotFound
+		return nil, time.Time{}, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	v, live, err := t.decodeValue(full, raw)
+	v, exp, err := t.decodeFrame(full, raw)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	if !live {
-		return nil, ErrNotFound
+	if !exp.IsZero() && !t.now.Before(exp) {
+		return nil, time.Time{}, ErrNotFound
 	}
-	return bytes.Clone(v), nil
+	return bytes.Clone(v), exp, nil
 }
 
 func (t *tikvTxn) exists(key string) (bool, error) {

@@ -7,8 +7,14 @@ import (
 	"examreg/domain"
 )
 
-// PutExam creates or replaces an exam.
-func (tx *Tx) PutExam(e *domain.Exam) error { return tx.Put(examKey(e.ID), e) }
+// PutExam creates or replaces an exam (and renews the exams' version, so
+// every node's exam cache reloads).
+func (tx *Tx) PutExam(e *domain.Exam) error {
+	if err := tx.Put(examKey(e.ID), e); err != nil {
+		return err
+	}
+	return tx.touchExams()
+}
 
 // Exam loads an exam. Returns ENOTFOUND.
 func (tx *Tx) Exam(id string) (*domain.Exam, error) {
@@ -22,38 +28,58 @@ func (tx *Tx) Exam(id string) (*domain.Exam, error) {
 	return &e, nil
 }
 
-// Exam loads an exam in its own transaction.
+// Exam loads an exam (from the exam cache, which follows the store's
+// version: exams_cache.go). The caller's copy is its own.
 func (s *Store) Exam(id string) (e *domain.Exam, err error) {
+	if list, err := s.cachedExams(); err == nil {
+		for _, e := range list {
+			if e.ID == id {
+				return e.Clone(), nil
+			}
+		}
+	}
+	// Not cached (created on another node a moment ago, or unknown): ask the store.
 	err = s.View(func(tx *Tx) error { e, err = tx.Exam(id); return err })
 	return e, err
 }
 
 // Exams lists every exam, newest first (there are a handful a year).
-func (s *Store) Exams() (list []*domain.Exam, err error) {
-	err = s.View(func(tx *Tx) error {
-		return tx.Scan(prefixExam, ScanOptions{}, func(_ string, v []byte) error {
-			var e domain.Exam
-			if err := jsonUnmarshal(v, &e); err != nil {
-				return err
-			}
-			list = append(list, &e)
-			return nil
-		})
-	})
-	sort.SliceStable(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
-	return list, err
+func (s *Store) Exams() ([]*domain.Exam, error) {
+	return s.examsWhere(func(*domain.Exam) bool { return true })
 }
 
 // PublishedExams lists the exams candidates may see, newest first.
 func (s *Store) PublishedExams() ([]*domain.Exam, error) {
-	all, err := s.Exams()
-	out := all[:0]
-	for _, e := range all {
-		if e.Published {
-			out = append(out, e)
+	return s.examsWhere(func(e *domain.Exam) bool { return e.Published })
+}
+
+// examsWhere copies the cached exams keep accepts, newest first.
+func (s *Store) examsWhere(keep func(*domain.Exam) bool) ([]*domain.Exam, error) {
+	list, err := s.cachedExams()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*domain.Exam, 0, len(list))
+	for _, e := range list {
+		if keep(e) {
+			out = append(out, e.Clone())
 		}
 	}
-	return out, err
+	return out, nil
+}
+
+// readExams reads every exam, newest first, in tx.
+func (tx *Tx) readExams() (list []*domain.Exam, err error) {
+	err = tx.Scan(prefixExam, ScanOptions{}, func(_ string, v []byte) error {
+		var e domain.Exam
+		if err := jsonUnmarshal(v, &e); err != nil {
+			return err
+		}
+		list = append(list, &e)
+		return nil
+	})
+	sort.SliceStable(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
+	return list, err
 }
 
 // SaveExam creates (old == nil) or updates an exam with its audit entry in

@@ -1,7 +1,7 @@
 package kv
 
 import (
-	"errors"
+	"bytes"
 	"time"
 )
 
@@ -24,11 +24,11 @@ func (f *FiberStorage) Get(key string) (b []byte, err error) {
 	if key == "" {
 		return nil, nil
 	}
-	err = f.s.View(func(tx *Tx) error { b, err = tx.GetRaw(prefixFiber + key); return err })
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
+	vals, err := f.s.readKeys(prefixFiber + key) // a session: read on every request (readcache.go)
+	if err != nil || vals[0] == nil {
+		return nil, err
 	}
-	return b, err
+	return bytes.Clone(vals[0]), nil // Fiber's callers may keep or change it
 }
 
 // Set stores val at key, for exp when exp > 0.

@@ -42,9 +42,7 @@ func (cv *catalogVersions) forget(examID string) {
 // that changes a position. A random token, not a counter: two concurrent
 // imports do not conflict on it.
 func (tx *Tx) touchCatalog(examID string) error {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	if err := tx.PutRaw(catalogVersionKey(examID), []byte(hex.EncodeToString(b))); err != nil {
+	if err := tx.PutRaw(catalogVersionKey(examID), newVersionToken()); err != nil {
 		return err
 	}
 	tx.afterCommit(func(s *Store) {
@@ -64,17 +62,22 @@ func catalogVersionKey(examID string) string { return prefixCatVer + examID }
 // read from the store at most every catalogVersionTTL; caches of anything
 // derived from the positions key on it.
 func (s *Store) CatalogVersion(examID string) (string, error) {
-	cv := &s.positions.versions
+	return s.storedVersion(&s.positions.versions, examID, catalogVersionKey(examID))
+}
+
+// storedVersion reads the version at key, trusting a read of it for cv.ttl
+// (kept in cv under id): "" when none was ever written.
+func (s *Store) storedVersion(cv *catalogVersions, id, key string) (string, error) {
 	now := time.Now()
 	cv.mu.Lock()
-	r, ok := cv.read[examID]
+	r, ok := cv.read[id]
 	cv.mu.Unlock()
 	if ok && now.Sub(r.at) < cv.ttl {
 		return r.v, nil
 	}
 	var v string
 	err := s.View(func(tx *Tx) error {
-		b, err := tx.GetRaw(catalogVersionKey(examID))
+		b, err := tx.GetRaw(key)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -85,9 +88,17 @@ func (s *Store) CatalogVersion(examID string) (string, error) {
 		return "", err
 	}
 	cv.mu.Lock()
-	cv.read[examID] = versionRead{v: v, at: now}
+	cv.read[id] = versionRead{v: v, at: now}
 	cv.mu.Unlock()
 	return v, nil
+}
+
+// newVersionToken is a fresh random version: a token, not a counter, so two
+// concurrent writers do not conflict on it.
+func newVersionToken() []byte {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return []byte(hex.EncodeToString(b))
 }
 
 // freshCatalog returns the exam's snapshot after making sure the catalog

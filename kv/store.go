@@ -66,6 +66,9 @@ type Store struct {
 	blobs     BlobStore  // nil: file bytes live in the KV store
 	db        *badger.DB // the Badger engine's database; nil on TiKV
 	positions *catalog
+	exams     *examCache      // exams_cache.go
+	accounts  decodedAccounts // signedin.go
+	reads     *readCache      // readcache.go; nil on a shared engine
 	counts    *countCache
 	queue     *queueCache // review queue sizes (review_queue.go)
 	log       *slog.Logger
@@ -100,7 +103,10 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{eng: eng, blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), refreshDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	s := &Store{eng: eng, exams: newExamCache(), blobs: o.Blobs, node: newNodeID(), sweepDone: make(chan struct{}), refreshDone: make(chan struct{}), db: db, log: logger, key: o.EncryptionKey, cancel: cancel, gcDone: make(chan struct{}), gcNudge: make(chan struct{}, 1)}
+	if !s.sharedEngine() {
+		s.reads = newReadCache()
+	}
 	for _, load := range []func() error{s.loadCatalog, s.loadCounts, s.loadReviewQueue} {
 		if err := load(); err != nil {
 			cancel()
@@ -405,6 +411,7 @@ func (tx *Tx) PutRaw(key string, b []byte) error {
 	if tx.shared {
 		tx.noteWrite(key)
 	}
+	tx.noteCachedWrite(key)
 	return tx.t.set(key, b)
 }
 
@@ -422,6 +429,7 @@ func (tx *Tx) Delete(key string) error {
 	if tx.shared {
 		tx.noteWrite(key)
 	}
+	tx.noteCachedWrite(key)
 	return tx.t.delete(key)
 }
 

@@ -11,6 +11,7 @@ import (
 
 // putRawTTL stores b at key for ttl; the engine drops it afterwards.
 func (tx *Tx) putRawTTL(key string, b []byte, ttl time.Duration) error {
+	tx.noteCachedWrite(key)
 	return tx.t.setWithTTL(key, b, ttl)
 }
 

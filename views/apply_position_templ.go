@@ -102,7 +102,7 @@ func ApplyPositionPage(p ApplyPositionProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = PositionSearchForm(p.Search).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = p.Search.Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"examreg/domain"
 	"examreg/views/pdfdoc"
 )
@@ -224,7 +226,7 @@ type ApplyPositionProps struct {
 	LevelName string
 	// Search and Results are the shared position search (views
 	// PositionSearchForm / PositionResults), restricted to the level.
-	Search  PositionSearchFormProps
+	Search  templ.Component // the search form (PositionSearchForm, or its cached rendering)
 	Results PositionResultsProps
 	Current string
 	// Selected is the position clicked (点击选择), shown with its

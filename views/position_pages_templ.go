@@ -24,8 +24,8 @@ type ExamChoice struct {
 // PositionSearchPageProps are the public 职位查询 page's contents.
 type PositionSearchPageProps struct {
 	ExamName string
-	Exams    []ExamChoice // more than one shows a switcher
-	Form     PositionSearchFormProps
+	Exams    []ExamChoice    // more than one shows a switcher
+	Form     templ.Component // the search form (views.PositionSearchForm, or its cached rendering)
 	Results  PositionResultsProps
 	// EligibleHint explains how to filter by one's own eligibility (shown
 	// when the filter is not available).
@@ -76,7 +76,7 @@ func PositionSearchPage(p PositionSearchPageProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = PositionSearchForm(p.Form).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = p.Form.Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

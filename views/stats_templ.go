@@ -19,7 +19,7 @@ import (
 type StatsProps struct {
 	ExamName string
 	Exams    []ExamChoice
-	Form     PositionSearchFormProps
+	Form     templ.Component // the search form (views.PositionSearchForm, or its cached rendering)
 	Table    StatsTableProps
 	// TableHTML, when set, is Table already rendered (a cached fragment)
 	// and is shown in its place.
@@ -86,7 +86,7 @@ func StatsPage(p StatsProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = PositionSearchForm(p.Form).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = p.Form.Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
