@@ -14,10 +14,10 @@ import (
 
 // seatBatch is how many applications one transaction of a seat run first
 // tries to write. Each costs its application record (1–10 KiB with form and
-// history), the seat, the number index and a count shard, against the
-// ~1.2 MiB Badger allows a transaction with our options; fewer, larger
-// commits wait less on the write queue. A batch Badger finds too big is
-// halved, and the run goes on with the size that fitted (writeSeats).
+// history), its position index entry, the seat and the number index,
+// against the ~1.2 MiB Badger allows a transaction with our options; fewer,
+// larger commits wait less on the write queue. A batch Badger finds too big
+// is halved, and the worker goes on with the size that fitted (writeSeatPart).
 const seatBatch = 400
 
 // seatWorkers is how many batches of a seat run are written at once, each
@@ -54,9 +54,10 @@ var seatRunMu sync.Mutex
 //     applications in seat order. A 准考证号 an application gives up is
 //     deleted in its batch unless the plan gives it to someone else, whose
 //     batch overwrites it: no batch reads a key another one writes.
-//   - Seats of earlier runs not in this plan, and number-index entries that
-//     no longer match their application's seat, are removed at the end;
-//     only then is the run marked complete and audited.
+//   - Seats and number-index entries that do not match what the run
+//     seated (earlier runs', an attempt's cut short under another plan, an
+//     application's that left paid) are removed at the end; only then is
+//     the run marked complete and audited.
 //
 // Refused before anything is written: printing opened (EFORBIDDEN), too few
 // seats, no venues, no 考试代码, nobody paid (ECONFLICT). Returns the run.
