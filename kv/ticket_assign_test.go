@@ -193,3 +193,79 @@ func seatIndexMismatches(t *testing.T, s *Store) (bad []string) {
 	}
 	return bad
 }
+
+// BenchmarkAssignSeatsFilledForms is BenchmarkAssignSeats100k with records
+// as candidates leave them, ~2.5 KB instead of ~1: 填报信息 filled in (简历,
+// 家庭成员) and the history of a whole registration. Not matched by
+// -bench AssignSeats100k; run it by name (EXAMREG_BENCH_SEATS applies).
+func BenchmarkAssignSeatsFilledForms(b *testing.B) {
+	s := openTemp(b, false)
+	ids := seedPaid(b, s, benchSeatN, 500, false)
+	steps := []domain.HistoryEntry{
+		{ActorID: "c", Role: domain.RoleCandidate, From: domain.StateStarted, To: domain.StatePositionSelected},
+		{ActorID: "c", Role: domain.RoleCandidate, From: domain.StatePositionSelected, To: domain.StateConfirmed},
+		{ActorID: "c", Role: domain.RoleCandidate, From: domain.StateConfirmed, To: domain.StateSubmitted},
+		{ActorID: "reviewer", Role: domain.RoleReviewer, From: domain.StateSubmitted, To: domain.StateReturned, Note: "请补充近三年年度考核结果"},
+		{ActorID: "c", Role: domain.RoleCandidate, From: domain.StateReturned, To: domain.StateSubmitted},
+	}
+	for start := 0; start < len(ids); start += 200 {
+		if err := s.Update(func(tx *Tx) error {
+			for i, id := range ids[start:min(start+200, len(ids))] {
+				a, err := tx.Application(id)
+				if err != nil {
+					return err
+				}
+				before := priorOf(a)
+				a.Form = filledForm(start + i)
+				for j, h := range steps {
+					h.At = ticketStart.AddDate(0, 0, -40+j)
+					a.History = append([]domain.HistoryEntry{h}, a.History...)
+				}
+				if err := tx.writeApplication(before, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rooms := strings.Builder{} // 4 venues of 30-seat rooms, ~8 % to spare as in BenchmarkAssignSeats100k
+	for r := 1; r <= benchSeatN/108+1; r++ {
+		fmt.Fprintf(&rooms, "%d 30\n", r)
+	}
+	seatSetup(b, s, rooms.String(), 4)
+	admin := &domain.Account{ID: "admin", Role: domain.RoleAdmin}
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		run, err := s.AssignSeats("e1", admin, uint64(i+1), ticketStart)
+		if err != nil || run.Written != benchSeatN {
+			b.Fatal(run, err)
+		}
+	}
+	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// filledForm is a 填报信息 as a candidate fills it in.
+func filledForm(i int) domain.ApplicationForm {
+	schools := []string{"武汉大学", "华中科技大学", "华中师范大学", "中南财经政法大学", "湖北大学", "武汉理工大学"}
+	majors := []string{"法学", "汉语言文学", "会计学", "计算机科学与技术", "经济学", "行政管理"}
+	school, major := schools[i%len(schools)], majors[i%len(majors)]
+	return domain.ApplicationForm{
+		Ethnicity: "汉族", NativePlace: "湖北武汉", BirthPlace: "湖北武汉", Political: "中共党员", PartyJoinDate: "2010-06",
+		WorkStartDate: "2012-07", CivilServantDate: "2013-03", Employer: "武汉市江岸区人民政府办公室科员",
+		Rank: "四级主任科员", RankDate: "2019-06", GrassrootsYears: 6, Health: "健康",
+		FullTimeEducation: "大学本科", FullTimeDegree: "学士", FullTimeSchool: school, FullTimeMajor: major, FullTimeGradDate: "2012-06",
+		Appraisals: "2020年度称职，2021年度优秀，2022年度称职", Phone: fmt.Sprintf("139%08d", 27000000+i),
+		Address: "湖北省武汉市江岸区沿江大道1号",
+		Resume: "2008.09—2012.06 " + school + major + "专业学习\n2012.07—2015.12 武汉市江岸区某街道办事处科员\n" +
+			"2016.01—2019.05 武汉市江岸区人民政府办公室科员\n2019.06— 武汉市江岸区人民政府办公室四级主任科员",
+		Rewards: "2021年度嘉奖一次",
+		Family: []domain.FamilyMember{
+			{Relation: "父亲", Name: "某某", BirthMonth: "1962-05", Political: "群众", Work: "退休"},
+			{Relation: "母亲", Name: "某某", BirthMonth: "1964-09", Political: "群众", Work: "退休"},
+			{Relation: "配偶", Name: "某某", BirthMonth: "1991-02", Political: "中共党员", Work: "武汉市某中学教师"},
+		},
+	}
+}
