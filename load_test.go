@@ -16,9 +16,11 @@ package main
 //	EXAMREG_LOAD_DATA      (temp) seed once into this directory and reuse it on later runs
 //	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with logins (writes) at the
 //	                              largest connection count, RSS sampled every second (e.g. 5m)
+//	EXAMREG_LOAD_SEED_ONLY (off)  1: seed (when needed) and stop before starting the server
 //	EXAMREG_LOAD_PHASES    (all)  only these phases, e.g. "healthz,poll,counts" (kinds, "mixed", "rush")
-//	EXAMREG_LOAD_PROFILE   (off)  a directory: the server's CPU profile of every phase is saved there
-//	                              as <conns>-<phase>.pprof (go tool pprof -top FILE)
+//	EXAMREG_LOAD_PROFILE   (off)  a directory: the server's CPU and allocation profiles of every phase
+//	                              are saved there as <conns>-<phase>.pprof and <conns>-<phase>.allocs.pprof
+//	                              (go tool pprof -top FILE; -sample_index=alloc_space for allocations)
 //
 // The machine is shared, so absolute figures mean little: compare each
 // request kind's req/s with /healthz measured at the same connection count
@@ -150,6 +152,9 @@ func TestLoad(t *testing.T) {
 	} else {
 		t.Logf("reusing seeded store %s (%s); state changes are measured on a fresh seed only", data, want)
 	}
+	if os.Getenv("EXAMREG_LOAD_SEED_ONLY") != "" {
+		return // e.g. to copy the store before its first start
+	}
 
 	srv := startLoadServer(t, bin, data, cfg.addr, cfg.profile != "")
 	sessions := loginCandidates(t, cfg.addr, min(loadSessions, nCand/20))
@@ -240,6 +245,8 @@ func TestLoad(t *testing.T) {
 		longMixed(cfg, srv, kinds, mixed, afterPoll)
 	}
 	fmt.Printf("\nserver peak RSS %s, RSS now %s (load %s)\n", srv.peakRSS(), srv.rss(), loadAvg())
+	anon, file := srv.maxSampled()
+	fmt.Printf("largest RSS parts sampled every 250 ms: anonymous (heap, Badger's buffers) %d MB, file-backed (mapped tables and value log) %d MB\n", anon/1024, file/1024)
 }
 
 type loadKinds = map[string]func(r *rand.Rand, w int, req *fasthttp.Request)
@@ -249,19 +256,24 @@ type loadMix = []struct {
 	weight int
 }
 
+// mixedRequest fills req with a kind drawn from the mix by weight.
+func mixedRequest(r *rand.Rand, w int, req *fasthttp.Request, kinds loadKinds, mixed loadMix) string {
+	n := r.IntN(100)
+	for _, m := range mixed {
+		if n < m.weight {
+			kinds[m.kind](r, w, req)
+			return m.kind
+		}
+		n -= m.weight
+	}
+	panic("weights")
+}
+
 // mixedPhase drives the last day's mix of requests.
 func mixedPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz float64, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	stop := srv.profile(t, cfg, conns, "mixed")
 	res := drive(cfg.addr, conns, cfg.duration, func(r *rand.Rand, w int, req *fasthttp.Request) string {
-		n := r.IntN(100)
-		for _, m := range mixed {
-			if n < m.weight {
-				kinds[m.kind](r, w, req)
-				return m.kind
-			}
-			n -= m.weight
-		}
-		panic("weights")
+		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	stop()
 	all := &kindStats{}
@@ -296,10 +308,7 @@ func rushPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz
 // longMixed runs the mix on seven of eight connections and logins (argon2id
 // and session writes) back to back on the eighth, at the largest connection
 // count for cfg.long, sampling the server's RSS.
-func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand, int, *fasthttp.Request), mixed []struct {
-	kind   string
-	weight int
-}, afterPoll func(int, string, *fasthttp.Response)) {
+func longMixed(cfg loadConfig, srv *loadServer, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	conns := slices.Max(cfg.conns)
 	stop := make(chan struct{})
 	var maxRSS atomic.Int64
@@ -320,15 +329,7 @@ func longMixed(cfg loadConfig, srv *loadServer, kinds map[string]func(*rand.Rand
 			kinds["login"](r, w, req)
 			return "login"
 		}
-		n := r.IntN(100)
-		for _, m := range mixed {
-			if n < m.weight {
-				kinds[m.kind](r, w, req)
-				return m.kind
-			}
-			n -= m.weight
-		}
-		panic("weights")
+		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	close(stop)
 	fmt.Printf("\nlong mixed run with logins, %d connections, %s\n", conns, cfg.long)
@@ -462,6 +463,12 @@ func seedLoadStore(t *testing.T, dir string, nCand, nPos int, now time.Time) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	// What the binary does on its first start, on the empty store: the
+	// accounts written below are indexed as they are created, so a later
+	// start has no older accounts to index again.
+	if err := store.EnsureAccountIndexes(); err != nil {
+		t.Fatal(err)
+	}
 	exam := &domain.Exam{
 		ID: loadExamID, Code: "2026HBLX", Name: "湖北省2026年度市州级以上机关公开遴选公务员", Published: true, FeeFen: 10000,
 		Levels:       []domain.Level{{Code: "sz", Name: "省直机关"}, {Code: "ds", Name: "市州机关"}},
@@ -596,7 +603,30 @@ func measureStateChanges(t *testing.T, dir string, nCand int, d time.Duration, n
 type loadServer struct {
 	cmd       *exec.Cmd
 	debugAddr string // /debug/pprof/ of the server; "" when not profiling
+	// The largest anonymous and file-backed RSS sampled (kB): VmHWM is
+	// their sum's peak, and mapped files are the OS's to drop.
+	maxAnon, maxFile atomic.Int64
+	sampling         chan struct{} // closed when the server stops
 }
+
+// sample keeps the largest RSS parts until the server stops.
+func (s *loadServer) sample() {
+	for {
+		select {
+		case <-s.sampling:
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+		if kb := s.procKB("RssAnon"); kb > s.maxAnon.Load() {
+			s.maxAnon.Store(kb)
+		}
+		if kb := s.procKB("RssFile"); kb > s.maxFile.Load() {
+			s.maxFile.Store(kb)
+		}
+	}
+}
+
+func (s *loadServer) maxSampled() (anonKB, fileKB int64) { return s.maxAnon.Load(), s.maxFile.Load() }
 
 func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *loadServer {
 	logf, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
@@ -611,12 +641,15 @@ func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *load
 	}
 	cmd := exec.Command(bin, args...)
 	srv.cmd = cmd
+	srv.sampling = make(chan struct{})
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "EXAMREG_DEMO=0")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go srv.sample()
 	t.Cleanup(func() {
+		close(srv.sampling)
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
@@ -642,24 +675,29 @@ func startLoadServer(t *testing.T, bin, data, addr string, profiling bool) *load
 // loadDebugAddr serves the server's /debug/pprof/ when profiles are asked for.
 const loadDebugAddr = "127.0.0.1:18091"
 
-// profile starts a CPU profile of the server for one phase and returns the
-// function that saves it once the phase is over (nothing when not asked for).
+// profile starts a CPU profile and an allocation profile (the phase's
+// allocations only) of the server for one phase and returns the function
+// that waits for them to be saved once the phase is over (nothing when not
+// asked for).
 func (s *loadServer) profile(t *testing.T, cfg loadConfig, conns int, phase string) (stop func()) {
 	if s.debugAddr == "" {
 		return func() {}
 	}
 	secs := max(int(cfg.duration.Seconds()), 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		code, body, err := fasthttp.GetTimeout(nil, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.debugAddr, secs), cfg.duration+30*time.Second)
-		if err != nil || code != 200 {
-			t.Logf("profile %d-%s: %d %v", conns, phase, code, err)
-			return
-		}
-		os.WriteFile(filepath.Join(cfg.profile, fmt.Sprintf("%d-%s.pprof", conns, phase)), body, 0o644)
-	}()
-	return func() { <-done }
+	var wg sync.WaitGroup
+	for _, p := range []struct{ path, suffix string }{{"profile", ""}, {"allocs", ".allocs"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, body, err := fasthttp.GetTimeout(nil, fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", s.debugAddr, p.path, secs), cfg.duration+30*time.Second)
+			if err != nil || code != 200 {
+				t.Logf("profile %d-%s%s: %d %v", conns, phase, p.suffix, code, err)
+				return
+			}
+			os.WriteFile(filepath.Join(cfg.profile, fmt.Sprintf("%d-%s%s.pprof", conns, phase, p.suffix)), body, 0o644)
+		}()
+	}
+	return wg.Wait
 }
 
 func (s *loadServer) procStatus(field string) string {

@@ -20,6 +20,11 @@ const (
 	StatePaid              State = "paid"
 	StateTicketIssued      State = "ticket_issued"
 	StateScored            State = "scored"
+	// 开考比例: the position was cancelled and the candidate chose a refund
+	// (or let the 改报截止 pass): the fee is queued for refund at Alipay.
+	StateRefundPending State = "refund_pending"
+	// The fee went back to the paying Alipay account: the journey ends here.
+	StateRefunded State = "refunded"
 )
 
 // Label is the state's name in the UI.
@@ -49,6 +54,10 @@ func (s State) Label() string {
 		return "已生成准考证"
 	case StateScored:
 		return "已公布成绩"
+	case StateRefundPending:
+		return "申请退费，待退款"
+	case StateRefunded:
+		return "已退费"
 	}
 	return string(s)
 }
@@ -99,7 +108,8 @@ type Application struct {
 	History            []HistoryEntry `json:"history"`
 
 	// 开考比例 (issue 13): set when the position was cancelled for too few
-	// paid applicants; says whether the candidate switched or asked a refund.
+	// paid applicants; says whether the candidate switched or asked a
+	// refund, and the refund's amount and time.
 	Opening *OpeningCase `json:"opening,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`

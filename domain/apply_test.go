@@ -5,7 +5,7 @@ import "testing"
 func TestLocksPhoto(t *testing.T) {
 	locks := map[State]bool{
 		StateConfirmed: true, StateMaterialsUploaded: true, StateSubmitted: true, StateApproved: true,
-		StatePaid: true, StateTicketIssued: true, StateScored: true,
+		StatePaid: true, StateTicketIssued: true, StateScored: true, StateRefundPending: true, StateRefunded: true,
 	}
 	for _, s := range allStates {
 		if got := s.LocksPhoto(); got != locks[s] {

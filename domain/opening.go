@@ -233,6 +233,12 @@ type OpeningCase struct {
 	ToPosition  string    `json:"to_position,omitempty"`
 	DecidedAt   time.Time `json:"decided_at,omitzero"`
 	DecidedBy   string    `json:"decided_by,omitempty"`
+	// The refund (CaseRefund): the fee and the Alipay trade it goes back
+	// through (0 and "" when nothing was paid online), and when Alipay
+	// refunded it (zero until then).
+	RefundFen     int64     `json:"refund_fen,omitempty"`
+	RefundTradeNo string    `json:"refund_trade_no,omitempty"`
+	RefundedAt    time.Time `json:"refunded_at,omitzero"`
 }
 
 // Pending reports whether the candidate has still to choose.
@@ -243,6 +249,8 @@ const (
 	notePositionCancelled = "职位取消 "
 	noteSwitched          = "改报 "
 	noteRefundQueued      = "申请退款 "
+	noteRefunded          = "已退费 "
+	noteOverdue           = "逾期未改报，"
 )
 
 // OpenCase marks app as affected by the cancellation of its position: the
@@ -259,16 +267,17 @@ func stampCase(app *Application, actorID string, role Role, now time.Time, note 
 	app.History = append(app.History, HistoryEntry{At: now, ActorID: actorID, Role: role, From: app.State, To: app.State, Note: note})
 }
 
-// checkCaseOpen refuses a decision on an application that has none to make.
+// checkCaseOpen refuses a decision on an application that has none to
+// make: a refund, once chosen, ends the 改报 too.
 func checkCaseOpen(app *Application) error {
 	c := app.Opening
 	switch {
+	case c != nil && c.Decision == CaseSwitched:
+		return Errorf(ECONFLICT, "您已于 %s 改报职位 %s，不能再改报或申请退款。", FormatTime(c.DecidedAt), c.ToPosition)
+	case c != nil && (c.Decision == CaseRefund || app.State.Refund()):
+		return Errorf(ECONFLICT, "您已于 %s 申请退款，请勿重复申请；本次报名已结束，不能再改报。", FormatTime(c.DecidedAt))
 	case c == nil || app.State != StatePaid:
 		return Errorf(ECONFLICT, "您的报考职位未被取消，无需改报或退款。")
-	case c.Decision == CaseSwitched:
-		return Errorf(ECONFLICT, "您已于 %s 改报职位 %s，不能再改报或申请退款。", FormatTime(c.DecidedAt), c.ToPosition)
-	case c.Decision == CaseRefund:
-		return Errorf(ECONFLICT, "您已于 %s 申请退款，请勿重复申请。", FormatTime(c.DecidedAt))
 	}
 	return nil
 }
@@ -338,31 +347,108 @@ func ApplySwitch(app *Application, p *Position, actorID string, now time.Time) {
 // DecideRefundRequest decides 申请退款: the candidate asks for their own
 // application (at any time while undecided: it is their money), or an
 // administrator queues the refunds of those who let the 改报截止 pass.
-func DecideRefundRequest(app *Application, actor *Account, now time.Time) error {
+// The state machine (ActionRequestRefund) gives the next state,
+// refund_pending: the application leaves paid, so it no longer counts as
+// paid, cannot be seated and cannot switch (改报) any more.
+func DecideRefundRequest(app *Application, exam *Exam, actor *Account, now time.Time) (State, error) {
 	if actor.Role == RoleCandidate && app.CandidateID != actor.ID {
-		return Errorf(ENOTFOUND, "报名记录不存在。")
+		return "", Errorf(ENOTFOUND, "报名记录不存在。")
 	}
 	if actor.Role != RoleCandidate && actor.Role != RoleAdmin {
-		return Errorf(EFORBIDDEN, "只有考生本人或管理员可以办理退款。")
+		return "", Errorf(EFORBIDDEN, "只有考生本人或管理员可以办理退款。")
 	}
 	if err := checkCaseOpen(app); err != nil {
-		return err
+		return "", err
 	}
 	if actor.Role == RoleAdmin && now.Before(app.Opening.SwitchEnd) {
-		return Errorf(ECONFLICT, "改报截止（%s）前由考生自行选择改报或退款。", FormatTime(app.Opening.SwitchEnd))
+		return "", Errorf(ECONFLICT, "改报截止（%s）前由考生自行选择改报或退款。", FormatTime(app.Opening.SwitchEnd))
 	}
-	return nil
+	return CheckTransition(app, exam, ActionRequestRefund, actor.Role, now)
 }
 
-// ApplyRefundRequest records the refund decision on app. note says how the
-// refund is queued (or why none is needed).
-func ApplyRefundRequest(app *Application, actor *Account, now time.Time, note string) {
-	app.Opening.Decision, app.Opening.DecidedAt, app.Opening.DecidedBy = CaseRefund, now, actor.ID
-	role := actor.Role
-	if role != RoleCandidate {
-		note = "逾期未改报，" + note
+// ApplyRefundRequest moves app to next (DecideRefundRequest) and records
+// the refund: fen paid through Alipay trade tradeNo (0 and "" when nothing
+// was paid online), with a history entry saying where the money goes.
+func ApplyRefundRequest(app *Application, next State, actor *Account, now time.Time, fen int64, tradeNo string) {
+	c := app.Opening
+	c.Decision, c.DecidedAt, c.DecidedBy = CaseRefund, now, actor.ID
+	c.RefundFen, c.RefundTradeNo = fen, tradeNo
+	note := refundQueuedNote(fen)
+	if actor.Role != RoleCandidate {
+		note = noteOverdue + note
 	}
-	stampCase(app, actor.ID, role, now, noteRefundQueued+note)
+	Apply(app, next, actor.ID, actor.Role, now, noteRefundQueued+note)
+}
+
+func refundQueuedNote(fen int64) string {
+	if fen <= 0 {
+		return "无网上缴费记录，无需退款"
+	}
+	return "报考费 " + FormatYuan(fen) + " 元待原路退回付款的支付宝账户"
+}
+
+// DecideRefundMade decides the last step of a refund case: Alipay has
+// refunded the fee (the administrator's 退款 on the finance page), or
+// there was nothing to refund. refund_pending → refunded (ActionRefund).
+func DecideRefundMade(app *Application, exam *Exam, role Role, now time.Time) (State, error) {
+	if app.Opening == nil {
+		return "", Errorf(ECONFLICT, "该报名没有职位取消的退费记录。")
+	}
+	return CheckTransition(app, exam, ActionRefund, role, now)
+}
+
+// ApplyRefundMade moves app to next (DecideRefundMade) and records when
+// the fee went back.
+func ApplyRefundMade(app *Application, next State, actorID string, role Role, now time.Time) {
+	c := app.Opening
+	c.RefundedAt = now
+	note := "无网上缴费记录，无需退款"
+	if c.RefundFen > 0 {
+		note = "报考费 " + FormatYuan(c.RefundFen) + " 元已原路退回付款的支付宝账户"
+		if c.RefundTradeNo != "" {
+			note += "（交易号 " + c.RefundTradeNo + "）"
+		}
+	}
+	Apply(app, next, actorID, role, now, noteRefunded+note)
+}
+
+// AdoptRefundCase brings an application written before the refund states
+// existed (paid, Opening.Decision refund) into them: its own "申请退款"
+// history entry becomes the paid → refund_pending transition it stood
+// for (checked by the state machine), with the fee and trade the caller
+// found in the payment records; refundedAt, when not zero, completes it
+// (→ refunded) at that time. Returns false when app is not such a case.
+func AdoptRefundCase(app *Application, exam *Exam, fen int64, tradeNo string, refundedAt time.Time) (bool, error) {
+	c := app.Opening
+	if c == nil || c.Decision != CaseRefund || app.State != StatePaid {
+		return false, nil
+	}
+	role := RoleAdmin
+	if c.DecidedBy == app.CandidateID {
+		role = RoleCandidate
+	}
+	next, err := CheckTransition(app, exam, ActionRequestRefund, role, c.DecidedAt)
+	if err != nil {
+		return false, err
+	}
+	c.RefundFen, c.RefundTradeNo = fen, tradeNo
+	app.State = next
+	app.Version++
+	for i := len(app.History) - 1; i >= 0; i-- {
+		if h := &app.History[i]; h.From == StatePaid && h.To == StatePaid && strings.HasPrefix(h.Note, noteRefundQueued) {
+			h.To = next
+			break
+		}
+	}
+	if refundedAt.IsZero() {
+		return true, nil
+	}
+	next, err = DecideRefundMade(app, exam, RoleSystem, refundedAt)
+	if err != nil {
+		return false, err
+	}
+	ApplyRefundMade(app, next, "system", RoleSystem, refundedAt)
+	return true, nil
 }
 
 // CheckOpeningSettled refuses a seat run while a 改报 window is open over
@@ -379,6 +465,16 @@ func CheckOpeningSettled(s *OpeningSettings, cancelled, pending int, now time.Ti
 
 // describeOpening words the 开考比例 history entries (nil: not one).
 func describeOpening(h HistoryEntry) (string, bool) {
+	if h.To == StateRefunded {
+		return "退费完成：" + strings.TrimPrefix(h.Note, noteRefunded) + "，到账时间以支付宝为准。", true
+	}
+	if h.To == StateRefundPending || (h.From == h.To && strings.HasPrefix(h.Note, noteRefundQueued)) {
+		rest := strings.TrimPrefix(h.Note, noteRefundQueued)
+		if r, ok := strings.CutPrefix(rest, noteOverdue); ok {
+			return "改报截止前未改报，已转入退费：" + r + "。", true
+		}
+		return "您申请了退费：" + rest + "。", true
+	}
 	if h.From != h.To {
 		return "", false
 	}
@@ -389,8 +485,6 @@ func describeOpening(h HistoryEntry) (string, bool) {
 		return "您报考的职位 " + code + " 因已缴费人数未达到开考比例被取消：请在 " + end + " 前改报其他职位（无需再缴费），或申请退款。", true
 	case strings.HasPrefix(h.Note, noteSwitched):
 		return "您已改报职位 " + strings.TrimPrefix(h.Note, noteSwitched) + "，报考费随之转入新职位。", true
-	case strings.HasPrefix(h.Note, noteRefundQueued):
-		return "已申请退款（" + strings.TrimPrefix(h.Note, noteRefundQueued) + "）。", true
 	}
 	return "", false
 }
@@ -399,7 +493,18 @@ func describeOpening(h HistoryEntry) (string, bool) {
 // (ok false when the application has none).
 func OpeningSituation(app *Application, now time.Time) (s Situation, ok bool) {
 	c := app.Opening
-	if c == nil || app.State != StatePaid {
+	switch {
+	case c == nil:
+		return s, false
+	case app.State == StateRefunded:
+		s.Headline = "您报考的职位 " + c.Position + " 因未达开考比例已取消，报考费已退还"
+		s.Detail = RefundSummary(app)
+		return s, true
+	case app.State == StateRefundPending:
+		s.Headline = "您报考的职位 " + c.Position + " 因未达开考比例已取消，已申请退费，待退款"
+		s.Detail = RefundSummary(app)
+		return s, true
+	case app.State != StatePaid:
 		return s, false
 	}
 	switch c.Decision {
@@ -417,4 +522,31 @@ func OpeningSituation(app *Application, now time.Time) (s Situation, ok bool) {
 		s.Detail = "报考费将原路退回，请留意站内消息。"
 	}
 	return s, true
+}
+
+// RefundSummary words a refund case for the candidate (查看报考状态, 网上缴费,
+// 改报或退款): when it was asked, the amount, that it goes back to the
+// paying Alipay account, and when it was refunded. "" when app is not one.
+func RefundSummary(app *Application) string {
+	c := app.Opening
+	if c == nil || !app.State.Refund() {
+		return ""
+	}
+	asked := "于 " + FormatTime(c.DecidedAt) + " 申请退费"
+	if c.DecidedBy != app.CandidateID {
+		asked = "改报截止前未改报，于 " + FormatTime(c.DecidedAt) + " 转入退费"
+	}
+	trade := ""
+	if c.RefundTradeNo != "" {
+		trade = "（支付宝交易号 " + c.RefundTradeNo + "）"
+	}
+	switch {
+	case c.RefundFen <= 0:
+		return "您" + asked + "。无网上缴费记录，无需退款；本次报名已结束。"
+	case app.State == StateRefunded:
+		return "您" + asked + "，报考费 " + FormatYuan(c.RefundFen) + " 元已于 " + FormatTime(c.RefundedAt) +
+			" 原路退回您付款的支付宝账户" + trade + "，到账时间以支付宝为准。本次报名已结束。"
+	}
+	return "您" + asked + "，报考费 " + FormatYuan(c.RefundFen) + " 元将原路退回您付款的支付宝账户" + trade +
+		"。退款完成后将以站内消息通知您，并在此显示退款时间。本次报名已结束。"
 }

@@ -197,24 +197,26 @@ func TestDecideSwitch(t *testing.T) {
 func TestRefundRequestAndSettled(t *testing.T) {
 	cand := &Account{ID: "c1", Role: RoleCandidate}
 	admin := &Account{ID: "admin", Role: RoleAdmin}
+	exam := &Exam{ID: "e1"}
 	app := cancelledApp()
-	if err := DecideRefundRequest(app, &Account{ID: "c9", Role: RoleCandidate}, openingNow); ErrorCode(err) != ENOTFOUND {
+	if _, err := DecideRefundRequest(app, exam, &Account{ID: "c9", Role: RoleCandidate}, openingNow); ErrorCode(err) != ENOTFOUND {
 		t.Errorf("another candidate: %v", err)
 	}
-	if err := DecideRefundRequest(app, admin, openingNow); ErrorCode(err) != ECONFLICT {
+	if _, err := DecideRefundRequest(app, exam, admin, openingNow); ErrorCode(err) != ECONFLICT {
 		t.Errorf("administrator inside the window: %v", err)
 	}
-	if err := DecideRefundRequest(app, admin, openingNow.Add(72*time.Hour)); err != nil {
-		t.Errorf("administrator after the window: %v", err)
+	if next, err := DecideRefundRequest(app, exam, admin, openingNow.Add(72*time.Hour)); err != nil || next != StateRefundPending {
+		t.Errorf("administrator after the window: %s %v", next, err)
 	}
-	if err := DecideRefundRequest(app, cand, openingNow); err != nil {
+	next, err := DecideRefundRequest(app, exam, cand, openingNow)
+	if err != nil {
 		t.Fatal(err)
 	}
-	ApplyRefundRequest(app, cand, openingNow, "报考费 100.00 元待原路退回")
-	if err := DecideRefundRequest(app, cand, openingNow); ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), "请勿重复") {
+	ApplyRefundRequest(app, next, cand, openingNow, 10000, "T1")
+	if _, err := DecideRefundRequest(app, exam, cand, openingNow); ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), "请勿重复") {
 		t.Errorf("refund twice: %v", err)
 	}
-	if got := DescribeEvent(app.History[len(app.History)-1]); !strings.Contains(got, "已申请退款") {
+	if got := DescribeEvent(app.History[len(app.History)-1]); !strings.Contains(got, "申请了退费") || !strings.Contains(got, "100.00 元") {
 		t.Errorf("history: %q", got)
 	}
 	if got := DescribeEvent(app.History[0]); !strings.Contains(got, "P1") || !strings.Contains(got, "开考比例") {
@@ -250,7 +252,7 @@ func TestTicketAvailabilityOfCancelled(t *testing.T) {
 	if err := TicketAvailability(exam, app, nil, openingNow); !strings.Contains(ErrorMessage(err), "请先改报") {
 		t.Errorf("undecided: %v", err)
 	}
-	ApplyRefundRequest(app, &Account{ID: "c1", Role: RoleCandidate}, openingNow, "")
+	ApplyRefundRequest(app, StateRefundPending, &Account{ID: "c1", Role: RoleCandidate}, openingNow, 10000, "T1")
 	if err := TicketAvailability(exam, app, nil, openingNow); !strings.Contains(ErrorMessage(err), "没有准考证") {
 		t.Errorf("refunded: %v", err)
 	}
@@ -258,5 +260,153 @@ func TestTicketAvailabilityOfCancelled(t *testing.T) {
 	ApplySwitch(switched, &Position{Code: "P2"}, "c1", openingNow)
 	if err := TicketAvailability(exam, switched, nil, openingNow); !strings.Contains(ErrorMessage(err), "考场尚未编排") {
 		t.Errorf("switched: %v", err)
+	}
+}
+
+// TestRefundJourney walks refund cases through the state machine: who
+// asks, where each lands, what a candidate may still do, what they count
+// for, and what the candidate reads.
+func TestRefundJourney(t *testing.T) {
+	exam := &Exam{ID: "e1"}
+	cand := &Account{ID: "c1", Role: RoleCandidate}
+	admin := &Account{ID: "admin", Role: RoleAdmin}
+	after := openingNow.Add(72 * time.Hour)
+	refundAt := openingNow.Add(96 * time.Hour)
+	for _, tc := range []struct {
+		name      string
+		actor     *Account
+		now       time.Time
+		fen       int64
+		trade     string
+		made      bool // the refund was made at Alipay afterwards
+		want      State
+		history   string // in the last entry's words
+		situation string // in the home page's headline
+		summary   []string
+	}{
+		{"candidate asks", cand, openingNow, 10000, "T1", false, StateRefundPending, "您申请了退费：报考费 100.00 元待原路退回付款的支付宝账户",
+			"已申请退费，待退款", []string{"100.00 元", "将原路退回您付款的支付宝账户", "T1", "申请退费"}},
+		{"candidate asks, refund made", cand, openingNow, 10000, "T1", true, StateRefunded, "退费完成：报考费 100.00 元已原路退回付款的支付宝账户（交易号 T1）",
+			"报考费已退还", []string{"100.00 元", "已于 " + FormatTime(refundAt), "原路退回您付款的支付宝账户"}},
+		{"overdue, the administrator queues it", admin, after, 5000, "T2", false, StateRefundPending, "改报截止前未改报，已转入退费：报考费 50.00 元",
+			"待退款", []string{"转入退费", "50.00 元"}},
+		{"nothing paid online", cand, openingNow, 0, "", true, StateRefunded, "无网上缴费记录，无需退款",
+			"已退还", []string{"无需退款"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := cancelledApp()
+			next, err := DecideRefundRequest(app, exam, tc.actor, tc.now)
+			if err != nil || next != StateRefundPending {
+				t.Fatalf("request: %s %v", next, err)
+			}
+			ApplyRefundRequest(app, next, tc.actor, tc.now, tc.fen, tc.trade)
+			if h := app.History[len(app.History)-1]; h.From != StatePaid || h.To != StateRefundPending || h.Role != tc.actor.Role {
+				t.Fatalf("history entry %+v", h)
+			}
+			if tc.made {
+				next, err := DecideRefundMade(app, exam, RoleAdmin, refundAt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ApplyRefundMade(app, next, "admin", RoleAdmin, refundAt)
+			}
+			if app.State != tc.want || !app.State.Final() || !app.State.Refund() {
+				t.Fatalf("state %s, want %s (final, refund)", app.State, tc.want)
+			}
+			if got := DescribeEvent(app.History[len(app.History)-1]); !strings.Contains(got, tc.history) {
+				t.Errorf("history %q lacks %q", got, tc.history)
+			}
+			sit := CandidateSituation(app, exam, Steps(app, exam, true, tc.now), tc.now)
+			if !strings.Contains(sit.Headline, tc.situation) || sit.Next != nil {
+				t.Errorf("situation %+v", sit)
+			}
+			sum := RefundSummary(app)
+			for _, w := range tc.summary {
+				if !strings.Contains(sum, w) {
+					t.Errorf("summary %q lacks %q", sum, w)
+				}
+			}
+			if sit.Detail != sum {
+				t.Errorf("home says %q, status says %q", sit.Detail, sum)
+			}
+			// No 改报, no second refund, no payment, no seat once refund is chosen.
+			if err := DecideSwitch(app, cand, exam, nil, &SwitchTarget{Position: &Position{ExamID: "e1", Code: "P2", Quota: 1}}, openingNow); ErrorCode(err) != ECONFLICT {
+				t.Errorf("改报 after refund: %v", err)
+			}
+			if _, err := DecideRefundRequest(app, exam, cand, openingNow); ErrorCode(err) != ECONFLICT {
+				t.Errorf("second refund: %v", err)
+			}
+			if _, err := CheckTransition(app, exam, ActionIssueTicket, RoleSystem, tc.now); ErrorCode(err) != ECONFLICT {
+				t.Errorf("seat after refund: %v", err)
+			}
+			if c := CountsOf(app.State); c.Paid != 0 || c.Approved != 1 {
+				t.Errorf("counts %+v", c)
+			}
+			if ReviewBucket(app) != StateApproved {
+				t.Errorf("review bucket %s", ReviewBucket(app))
+			}
+			if err := TicketAvailability(exam, app, nil, tc.now); !strings.Contains(ErrorMessage(err), "已申请退费") {
+				t.Errorf("ticket: %v", err)
+			}
+			for _, st := range Steps(app, exam, true, tc.now) {
+				if st.Key == StepTicket && !strings.Contains(st.Reason, "已申请退费") {
+					t.Errorf("准考证 step: %+v", st)
+				}
+				if st.Status == StepCurrent {
+					t.Errorf("a current step after refund: %+v", st)
+				}
+			}
+		})
+	}
+}
+
+// TestAdoptRefundCase: an application stored before the refund states
+// (paid, Opening.Decision refund, a "申请退款" stamp) is brought into them.
+func TestAdoptRefundCase(t *testing.T) {
+	exam := &Exam{ID: "e1"}
+	old := func(by string) *Application {
+		app := cancelledApp()
+		app.Opening.Decision, app.Opening.DecidedAt, app.Opening.DecidedBy = CaseRefund, openingNow, by
+		app.History = append(app.History, HistoryEntry{At: openingNow, ActorID: by, From: StatePaid, To: StatePaid, Note: noteRefundQueued + "报考费 100.00 元待原路退回"})
+		return app
+	}
+	refundedAt := openingNow.Add(time.Hour)
+	for _, tc := range []struct {
+		name       string
+		app        *Application
+		refundedAt time.Time
+		adopted    bool
+		want       State
+		entries    int // history entries after
+	}{
+		{"queued", old("c1"), time.Time{}, true, StateRefundPending, 2},
+		{"refunded at Alipay", old("c1"), refundedAt, true, StateRefunded, 3},
+		{"settled by the administrator", old("admin"), time.Time{}, true, StateRefundPending, 2},
+		{"undecided stays", cancelledApp(), time.Time{}, false, StatePaid, 1},
+		{"switched stays", func() *Application {
+			a := cancelledApp()
+			ApplySwitch(a, &Position{Code: "P2"}, "c1", openingNow)
+			return a
+		}(), time.Time{}, false, StatePaid, 2},
+		{"already adopted", func() *Application { a := old("c1"); AdoptRefundCase(a, exam, 10000, "T1", time.Time{}); return a }(), time.Time{}, false, StateRefundPending, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ok, err := AdoptRefundCase(tc.app, exam, 10000, "T1", tc.refundedAt)
+			if err != nil || ok != tc.adopted || tc.app.State != tc.want || len(tc.app.History) != tc.entries {
+				t.Fatalf("adopted %v %v, state %s, %d entries", ok, err, tc.app.State, len(tc.app.History))
+			}
+			if !tc.adopted {
+				return
+			}
+			if h := tc.app.History[1]; h.From != StatePaid || h.To != StateRefundPending || !h.At.Equal(openingNow) {
+				t.Errorf("the 申请退款 entry became %+v", h)
+			}
+			if c := tc.app.Opening; c.RefundFen != 10000 || c.RefundTradeNo != "T1" || !c.RefundedAt.Equal(tc.refundedAt) {
+				t.Errorf("case %+v", c)
+			}
+			if !strings.Contains(RefundSummary(tc.app), "100.00 元") {
+				t.Errorf("summary %q", RefundSummary(tc.app))
+			}
+		})
 	}
 }

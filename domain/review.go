@@ -90,7 +90,7 @@ func ReviewBucket(a *Application) State {
 	switch a.State {
 	case StateSubmitted:
 		return StateSubmitted
-	case StateApproved, StatePaid, StateTicketIssued, StateScored:
+	case StateApproved, StatePaid, StateTicketIssued, StateScored, StateRefundPending, StateRefunded:
 		return StateApproved
 	case StateRejected:
 		return StateRejected

@@ -30,6 +30,10 @@ const (
 	ActionPay              Action = "pay"               // 缴费成功
 	ActionIssueTicket      Action = "issue_ticket"      // 生成准考证 (seat assigned)
 	ActionScore            Action = "score"             // 录入成绩
+	// 开考比例: a paid candidate of a cancelled position asks for the fee
+	// back (or, after the 改报截止, the administrator decides it for them).
+	ActionRequestRefund Action = "request_refund" // 申请退费: paid → refund_pending
+	ActionRefund        Action = "refund"         // 退费 made at Alipay: refund_pending → refunded
 )
 
 // Label is the action's name in the UI and in history notes.
@@ -59,6 +63,10 @@ func (a Action) Label() string {
 		return "生成准考证"
 	case ActionScore:
 		return "录入成绩"
+	case ActionRequestRefund:
+		return "申请退费"
+	case ActionRefund:
+		return "退费"
 	}
 	return string(a)
 }
@@ -80,13 +88,18 @@ func (s State) AwaitingReview() bool { return s == StateSubmitted }
 // later state. Nothing the candidate or a reviewer does can change the
 // application's content any more, so a status page may stop polling.
 // Returned and rejected are not final: the candidate may still act on them.
+// The refund states are final too: the candidate's journey has ended.
 func (s State) Final() bool {
 	switch s {
-	case StateApproved, StatePaid, StateTicketIssued, StateScored:
+	case StateApproved, StatePaid, StateTicketIssued, StateScored, StateRefundPending, StateRefunded:
 		return true
 	}
 	return false
 }
+
+// Refund reports whether s is a refund state (申请退费 or 已退费): the
+// position was cancelled (开考比例) and the candidate left the exam.
+func (s State) Refund() bool { return s == StateRefundPending || s == StateRefunded }
 
 // stage orders the states along the main path; returned and rejected sit
 // with info_saved because the candidate is editing again.
@@ -106,7 +119,8 @@ func (s State) stage() int {
 		return 5
 	case StateApproved:
 		return 6
-	case StatePaid:
+	case StatePaid, StateRefundPending, StateRefunded:
+		// The refund states branch off paid: the fee was paid, no ticket follows.
 		return 7
 	case StateTicketIssued:
 		return 8
@@ -144,6 +158,10 @@ var rules = map[Action]rule{
 	ActionPay:              {[]State{StateApproved}, []Role{RoleCandidate, RoleSystem}, WindowPayment},
 	ActionIssueTicket:      {[]State{StatePaid}, operators, ""},
 	ActionScore:            {[]State{StateTicketIssued}, operators, ""},
+	// Not window-checked: a refund is the candidate's money, asked for or
+	// made whenever it is due (DecideRefundRequest holds the 改报 rules).
+	ActionRequestRefund: {[]State{StatePaid}, []Role{RoleCandidate, RoleAdmin, RoleSystem}, ""},
+	ActionRefund:        {[]State{StateRefundPending}, operators, ""},
 }
 
 // CheckTransition decides whether role may perform action on app at now and
@@ -203,6 +221,14 @@ func CheckTransition(app *Application, exam *Exam, action Action, role Role, now
 			return "", Errorf(ECONFLICT, "请先上传报名推荐表。")
 		}
 		return StateSubmitted, nil
+	case ActionRequestRefund:
+		// Only a cancelled position's fee is refunded, and not once it moved (改报).
+		switch c := app.Opening; {
+		case c == nil:
+			return "", Errorf(ECONFLICT, "您的报考职位未被取消，不能申请退费。")
+		case c.Decision == CaseSwitched:
+			return "", Errorf(ECONFLICT, "您已于 %s 改报职位 %s，报考费已随之转入，不能再申请退费。", FormatTime(c.DecidedAt), c.ToPosition)
+		}
 	}
 	return nextState[action](app.State), nil
 }
@@ -218,6 +244,8 @@ var nextState = map[Action]func(State) State{
 	ActionPay:             func(State) State { return StatePaid },
 	ActionIssueTicket:     func(State) State { return StateTicketIssued },
 	ActionScore:           func(State) State { return StateScored },
+	ActionRequestRefund:   func(State) State { return StateRefundPending },
+	ActionRefund:          func(State) State { return StateRefunded },
 }
 
 // CheckWindow returns nil when the exam's window k is open at now, else an
@@ -241,8 +269,10 @@ func roleError(action Action) error {
 	switch action {
 	case ActionApprove, ActionReturn, ActionReject:
 		return Errorf(EFORBIDDEN, "只有审核员或管理员可以进行资格审核。")
-	case ActionIssueTicket, ActionScore:
+	case ActionIssueTicket, ActionScore, ActionRefund:
 		return Errorf(EFORBIDDEN, "只有管理员可以%s。", action.Label())
+	case ActionRequestRefund:
+		return Errorf(EFORBIDDEN, "只有考生本人或管理员可以申请退费。")
 	case ActionPay:
 		return Errorf(EFORBIDDEN, "只有考生本人可以缴费。")
 	}
@@ -286,11 +316,17 @@ func stateError(action Action, s State) error {
 	case ActionApprove, ActionReturn, ActionReject:
 		return conflict("该报名当前状态为“" + s.Label() + "”，不是待审核状态，不能审核。")
 	case ActionPay:
+		if s.Refund() {
+			return conflict("您已申请退费，本次报名已结束，不能再缴费。")
+		}
 		if s.stage() > StateApproved.stage() {
 			return conflict("已缴费，请勿重复缴费。")
 		}
 		return conflict("审核通过后才能缴费。")
 	case ActionIssueTicket:
+		if s.Refund() {
+			return conflict("该考生已申请退费，不能生成准考证。")
+		}
 		if s.stage() > StatePaid.stage() {
 			return conflict("准考证已生成。")
 		}
@@ -300,6 +336,19 @@ func stateError(action Action, s State) error {
 			return conflict("成绩已录入。")
 		}
 		return conflict("尚未生成准考证，不能录入成绩。")
+	case ActionRequestRefund:
+		switch {
+		case s.Refund():
+			return conflict("您已申请退费，请勿重复申请。")
+		case s.stage() > StatePaid.stage():
+			return conflict("准考证已生成，不能申请退费。")
+		}
+		return conflict("只有已缴费的考生才能申请退费。")
+	case ActionRefund:
+		if s == StateRefunded {
+			return conflict("报考费已退还，请勿重复退费。")
+		}
+		return conflict("考生尚未申请退费，不能退费。")
 	}
 	return conflict("当前状态不能进行此操作。")
 }
@@ -386,12 +435,14 @@ func CanReview(acct *Account, p *Position) bool {
 // CountsOf is what one application in state s adds to its position's
 // 报名人数统计: 待审核 while submitted, 审核通过 from approval on, 已缴费
 // from payment on. Earlier states (a draft, a confirmation without
-// materials) and returned or rejected ones count nowhere.
+// materials) and returned or rejected ones count nowhere. A refund case
+// (申请退费, 已退费) passed review but holds no paid place any more: it
+// counts as 审核通过 only.
 func CountsOf(s State) PositionCounts {
 	switch s {
 	case StateSubmitted:
 		return PositionCounts{Submitted: 1}
-	case StateApproved:
+	case StateApproved, StateRefundPending, StateRefunded:
 		return PositionCounts{Approved: 1}
 	case StatePaid, StateTicketIssued, StateScored:
 		return PositionCounts{Approved: 1, Paid: 1}

@@ -34,10 +34,10 @@ var (
 
 var allStates = []State{StateStarted, StateInfoSaved, StatePositionSelected, StateConfirmed,
 	StateMaterialsUploaded, StateSubmitted, StateApproved, StateReturned, StateRejected,
-	StatePaid, StateTicketIssued, StateScored}
+	StatePaid, StateTicketIssued, StateScored, StateRefundPending, StateRefunded}
 var allActions = []Action{ActionAcceptPledge, ActionSaveInfo, ActionSelectPosition, ActionConfirm,
 	ActionUploadMaterials, ActionConfirmMaterials, ActionApprove, ActionReturn, ActionReject,
-	ActionPay, ActionIssueTicket, ActionScore}
+	ActionPay, ActionIssueTicket, ActionScore, ActionRequestRefund, ActionRefund}
 var allRoles = []Role{RoleCandidate, RoleReviewer, RoleAdmin, RoleSystem}
 var allTimes = map[string]time.Time{"early": tEarly, "reg": tReg, "review": tReview, "pay": tPay, "ticket": tTicket}
 
@@ -85,6 +85,9 @@ func TestCheckTransitionMatrix(t *testing.T) {
 	ops := []Role{RoleAdmin, RoleSystem}
 	add(ActionIssueTicket, []State{StatePaid}, ops, everywhen, to(StateTicketIssued))
 	add(ActionScore, []State{StateTicketIssued}, ops, everywhen, to(StateScored))
+	// 开考比例 refunds: the matrix's applications carry a cancelled position's case.
+	add(ActionRequestRefund, []State{StatePaid}, []Role{RoleCandidate, RoleAdmin, RoleSystem}, everywhen, to(StateRefundPending))
+	add(ActionRefund, []State{StateRefundPending}, ops, everywhen, to(StateRefunded))
 
 	exam := testExam()
 	n := 0
@@ -92,7 +95,9 @@ func TestCheckTransitionMatrix(t *testing.T) {
 		for _, s := range allStates {
 			for _, r := range allRoles {
 				for w, now := range allTimes {
-					next, err := CheckTransition(appIn(s), exam, a, r, now)
+					app := appIn(s)
+					app.Opening = &OpeningCase{Position: "P1"}
+					next, err := CheckTransition(app, exam, a, r, now)
 					want, permitted := ok[allowed{a, s, r, w}]
 					name := fmt.Sprintf("%s from %s by %s at %s", a, s, r, w)
 					if permitted {
@@ -176,6 +181,21 @@ func TestCheckTransitionMessages(t *testing.T) {
 		{"candidate issues ticket", appIn(StatePaid), ActionIssueTicket, RoleCandidate, tPay, EFORBIDDEN, "只有管理员"},
 		{"unset window", appIn(StateApproved), ActionPay, RoleCandidate, tPay, EFORBIDDEN, "缴费时间尚未公布"},
 		{"unknown action", appIn(StateApproved), Action("fly"), RoleCandidate, tPay, EINVALID, "未知的操作"},
+		{"refund of an open position", appIn(StatePaid), ActionRequestRefund, RoleCandidate, tTicket, ECONFLICT, "未被取消"},
+		{"refund after switching", refundCase(StatePaid, CaseSwitched), ActionRequestRefund, RoleCandidate, tTicket, ECONFLICT, "改报职位 P2"},
+		{"refund asked", refundCase(StatePaid, ""), ActionRequestRefund, RoleCandidate, tTicket, "", ""},
+		{"refund asked twice", refundCase(StateRefundPending, CaseRefund), ActionRequestRefund, RoleCandidate, tTicket, ECONFLICT, "请勿重复申请"},
+		{"refund after refunded", refundCase(StateRefunded, CaseRefund), ActionRequestRefund, RoleCandidate, tTicket, ECONFLICT, "请勿重复申请"},
+		{"refund with a ticket", refundCase(StateTicketIssued, ""), ActionRequestRefund, RoleCandidate, tTicket, ECONFLICT, "准考证已生成"},
+		{"refund before payment", refundCase(StateApproved, ""), ActionRequestRefund, RoleCandidate, tTicket, ECONFLICT, "已缴费的考生"},
+		{"reviewer asks refund", refundCase(StatePaid, ""), ActionRequestRefund, RoleReviewer, tTicket, EFORBIDDEN, "考生本人或管理员"},
+		{"refund made", refundCase(StateRefundPending, CaseRefund), ActionRefund, RoleAdmin, tTicket, "", ""},
+		{"refund made twice", refundCase(StateRefunded, CaseRefund), ActionRefund, RoleAdmin, tTicket, ECONFLICT, "请勿重复退费"},
+		{"refund made unasked", refundCase(StatePaid, ""), ActionRefund, RoleAdmin, tTicket, ECONFLICT, "尚未申请退费"},
+		{"candidate refunds", refundCase(StateRefundPending, CaseRefund), ActionRefund, RoleCandidate, tTicket, EFORBIDDEN, "只有管理员可以退费"},
+		{"pay after refund", refundCase(StateRefundPending, CaseRefund), ActionPay, RoleCandidate, tPay, ECONFLICT, "不能再缴费"},
+		{"seat after refund", refundCase(StateRefunded, CaseRefund), ActionIssueTicket, RoleSystem, tTicket, ECONFLICT, "已申请退费"},
+		{"edit after refund", refundCase(StateRefunded, CaseRefund), ActionSelectPosition, RoleCandidate, tReg, ECONFLICT, "不能再修改"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,7 +221,7 @@ func TestCheckTransitionMessages(t *testing.T) {
 
 func TestStatePredicates(t *testing.T) {
 	editable := []State{StateInfoSaved, StatePositionSelected, StateReturned, StateRejected}
-	final := []State{StateApproved, StatePaid, StateTicketIssued, StateScored}
+	final := []State{StateApproved, StatePaid, StateTicketIssued, StateScored, StateRefundPending, StateRefunded}
 	for _, s := range allStates {
 		if got := s.Editable(); got != slices.Contains(editable, s) {
 			t.Errorf("%s.Editable() = %v", s, got)
@@ -338,4 +358,15 @@ func TestCanReview(t *testing.T) {
 			t.Errorf("CanReview(%v) = %v", tt.acct, got)
 		}
 	}
+}
+
+// refundCase is an application in state st whose position was cancelled
+// (开考比例), with the candidate's decision.
+func refundCase(st State, decision string) *Application {
+	app := appIn(st)
+	app.Opening = &OpeningCase{Position: "P1", Decision: decision, DecidedAt: tPay}
+	if decision == CaseSwitched {
+		app.Opening.ToPosition = "P2"
+	}
+	return app
 }

@@ -312,6 +312,8 @@ func reviewStep(f *stepFacts) stepCalc {
 // 缴费
 func paymentStep(f *stepFacts) stepCalc {
 	switch {
+	case f.st.Refund():
+		return stepCalc{done: true, note: f.st.Label() + "（报考职位已取消）"}
 	case f.st.stage() > StateApproved.stage():
 		return stepCalc{done: true}
 	case f.st == StateApproved:
@@ -333,6 +335,8 @@ func ticketStep(f *stepFacts) stepCalc {
 		return stepCalc{can: true}
 	case StatePaid:
 		return stepCalc{reason: "准考证尚未生成。打印准考证时间为 " + f.exam.Ticket.String() + "。"}
+	case StateRefundPending, StateRefunded:
+		return stepCalc{reason: "报考职位已取消，您已申请退费，没有准考证。"}
 	}
 	return stepCalc{reason: "缴费成功后才能打印准考证。"}
 }

@@ -195,6 +195,9 @@ func PlanSeats(examID, examNo, runID string, venues []*Venue, cands []SeatCandid
 // nil when seated and inside the printing window; otherwise an error whose
 // message the ticket page shows (before assignment, before or after the window).
 func TicketAvailability(exam *Exam, app *Application, seat *Seat, now time.Time) error {
+	if c := app.Opening; c != nil && app.State.Refund() {
+		return Errorf(ECONFLICT, "您报考的职位 %s 因未达开考比例已取消，您已申请退费，没有准考证。", c.Position)
+	}
 	if c := app.Opening; c != nil && c.Decision != CaseSwitched && app.State == StatePaid {
 		if c.Decision == CaseRefund {
 			return Errorf(ECONFLICT, "您报考的职位 %s 因未达开考比例已取消，您已申请退款，没有准考证。", c.Position)

@@ -111,6 +111,7 @@ func (s *Server) flowPage(c *fiber.Ctx, status int, ac *applyCtx, errMsg string)
 	p := views.ApplyFlowProps{
 		ExamID: ac.exam.ID, ExamName: ac.exam.Name, LevelName: ac.levelName(),
 		State: ac.app.State, PositionCode: ac.app.PositionCode, Error: errMsg, Returned: returnedNotice(ac.app),
+		Refund: domain.RefundSummary(ac.app),
 	}
 	if pos, ok := s.store.Position(ac.exam.ID, ac.app.PositionCode); ok {
 		p.PositionDept, p.PositionName = pos.Department, pos.Title

@@ -76,6 +76,7 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 			return views.ApplyPickAction(views.PickURL(exam.ID, pos.Code, pickQuery), state, pos.Code)
 		},
 	}
+	p.Results.Cells = s.positionCells(c.UserContext(), p.Results.Levels, p.Results.DetailURL)
 	if qerr != nil {
 		p.Results.Error = domain.ErrorMessage(qerr)
 	}

@@ -204,7 +204,10 @@ func (s *Server) switchPage(c *fiber.Ctx, status int, typed string, ferr error) 
 	case domain.CaseSwitched:
 		p.Decision = "您已于 " + domain.FormatTime(c0.DecidedAt) + " 改报职位 " + c0.ToPosition + "，报考费已随之转入。"
 	case domain.CaseRefund:
-		p.Decision = "您已于 " + domain.FormatTime(c0.DecidedAt) + " 申请退款，报考费将原路退回。"
+		p.Decision = domain.RefundSummary(app)
+		if p.Decision == "" { // an older store's case not yet adopted (kv adopts them at open)
+			p.Decision = "您已于 " + domain.FormatTime(c0.DecidedAt) + " 申请退款，报考费将原路退回。"
+		}
 	}
 	if p.Decision == "" && p.Open {
 		settings, decided, err := s.store.OpeningDecisions(exam.ID)

@@ -84,6 +84,9 @@ func situation(app *domain.Application, exam *domain.Exam, hasPhoto bool, now ti
 	case app != nil && app.Opening.Pending() && app.State == domain.StatePaid:
 		hs.NextLabel = "改报或申请退款"
 		hs.NextHref = "/opening/" + exam.ID
+	case app != nil && app.State.Refund():
+		hs.NextLabel = "查看退费情况"
+		hs.NextHref = "/status"
 	case sit.Next != nil:
 		hs.NextLabel = "下一步：" + nextStepLabel(sit.Next.Key, sit.Next.Title)
 		hs.NextHref = stepHref(exam.ID, sit.Next.Key)

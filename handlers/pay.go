@@ -126,7 +126,7 @@ func (s *Server) showPay(c *fiber.Ctx) error {
 			return err
 		}
 		it := views.PayItem{ExamID: exam.ID, ExamName: exam.Name, PositionCode: a.PositionCode, State: a.State,
-			Amount: domain.FormatYuan(exam.FeeFen), Window: exam.Payment.String()}
+			Amount: domain.FormatYuan(exam.FeeFen), Window: exam.Payment.String(), Refund: domain.RefundSummary(a)}
 		if pos, ok := s.store.Position(a.ExamID, a.PositionCode); ok {
 			it.PositionName = pos.Title
 		}
@@ -261,6 +261,9 @@ func (s *Server) payResult(c *fiber.Ctx) (views.PayResultProps, error) {
 	}
 	if a.State == domain.StatePaid || a.State == domain.StateTicketIssued || a.State == domain.StateScored {
 		p.Status = "paid"
+	}
+	if sum := domain.RefundSummary(a); sum != "" {
+		p.Message = "报考职位已取消：" + sum // the fee was paid, and is refunded
 	}
 	return p, nil
 }

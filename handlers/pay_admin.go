@@ -81,6 +81,7 @@ func (s *Server) showFinance(c *fiber.Ctx) error {
 	}
 	p := views.FinanceProps{State: orderFilter(c), CSRF: tok}
 	names := &candidateNames{s: s, cache: map[string]string{}}
+	refunding := refundsOfOrders(anomalies)
 	byDay, byPos := map[string]*views.FinanceTotal{}, map[string]*views.FinanceTotal{}
 	sums := map[*views.FinanceTotal]int64{}
 	var paid int64
@@ -96,7 +97,7 @@ func (s *Server) showFinance(c *fiber.Ctx) error {
 	}
 	for i := len(orders) - 1; i >= 0; i-- { // newest first
 		o := orders[i]
-		if o.State == domain.OrderPaid {
+		if o.State == domain.OrderPaid && refunding[refundKey(o.ID, o.TradeNo)] == nil {
 			p.PaidCount++
 			paid += o.AmountFen
 			add(byDay, o.PaidAt.In(domain.Shanghai).Format("2006-01-02"), o.AmountFen)
@@ -108,10 +109,28 @@ func (s *Server) showFinance(c *fiber.Ctx) error {
 		if p.State == "" || string(o.State) == p.State {
 			p.Matching++
 			if len(p.Orders) < financeListLimit {
-				p.Orders = append(p.Orders, s.financeOrder(o, names))
+				fo := s.financeOrder(o, names)
+				if an := refunding[refundKey(o.ID, o.TradeNo)]; an != nil && o.State == domain.OrderPaid {
+					fo.Refund = domain.RefundLabel(an.RefundState)
+				}
+				p.Orders = append(p.Orders, fo)
 			}
 		}
 	}
+	var queued, refunded int64
+	for _, a := range anomalies {
+		if a.RefundState == domain.RefundDone {
+			p.RefundedCount++
+			refunded += a.AmountFen
+		} else {
+			p.RefundQueuedCount++
+			queued += a.AmountFen
+		}
+		if a.Kind == domain.AnomalyPositionCancelled {
+			p.OpeningRefunds++
+		}
+	}
+	p.RefundQueuedAmount, p.RefundedAmount = domain.FormatYuan(queued), domain.FormatYuan(refunded)
 	p.Shown, p.PaidAmount = len(p.Orders), domain.FormatYuan(paid)
 	p.ByDay, p.ByPosition = sortedTotals(byDay, sums), sortedTotals(byPos, sums)
 	for i := len(anomalies) - 1; i >= 0; i-- {
@@ -119,9 +138,27 @@ func (s *Server) showFinance(c *fiber.Ctx) error {
 		p.Anomalies = append(p.Anomalies, views.FinanceAnomaly{
 			ID: a.ID, Kind: domain.AnomalyLabel(a.Kind), OrderID: a.OrderID, TradeNo: a.TradeNo, Amount: domain.FormatYuan(a.AmountFen),
 			At: domain.FormatTime(a.At), Detail: a.Detail, Refund: domain.RefundLabel(a.RefundState), Refundable: domain.CheckRefund(a) == nil,
+			RefundedAt: domain.FormatTime(a.RefundedAt),
 		})
 	}
 	return s.page(c, fiber.StatusOK, "缴费管理", "admin-payments", views.FinancePage(p), nil)
+}
+
+// refundKey names an order's own payment: the order and its trade.
+func refundKey(orderID, tradeNo string) string { return orderID + "/" + tradeNo }
+
+// refundsOfOrders maps an order's own payment to the anomaly that refunds
+// it (a 开考比例 退费, money for an application already paid): that order
+// is no live payment any more. A second trade on a paid order
+// (trade_mismatch) refunds other money and leaves the order live.
+func refundsOfOrders(anomalies []*domain.PaymentAnomaly) map[string]*domain.PaymentAnomaly {
+	out := map[string]*domain.PaymentAnomaly{}
+	for _, a := range anomalies {
+		if a.OrderID != "" && a.TradeNo != "" {
+			out[refundKey(a.OrderID, a.TradeNo)] = a
+		}
+	}
+	return out
 }
 
 func sortedTotals(m map[string]*views.FinanceTotal, sums map[*views.FinanceTotal]int64) []views.FinanceTotal {
@@ -176,9 +213,14 @@ func (s *Server) exportOrders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", []any{"订单号", "考生", "职位代码", "金额（元）", "状态", "下单时间", "支付时间", "支付宝交易号", "付款账号", "确认方式", "关闭原因"}); err != nil {
+	if err := sw.SetRow("A1", []any{"订单号", "考生", "职位代码", "金额（元）", "状态", "下单时间", "支付时间", "支付宝交易号", "付款账号", "确认方式", "关闭原因", "退款"}); err != nil {
 		return err
 	}
+	anomalies, err := s.store.PaymentAnomalies()
+	if err != nil {
+		return err
+	}
+	refunding := refundsOfOrders(anomalies)
 	names := &candidateNames{s: s, cache: map[string]string{}}
 	row := 2
 	for _, o := range orders {
@@ -186,9 +228,13 @@ func (s *Server) exportOrders(c *fiber.Ctx) error {
 			continue
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, row)
+		refund := ""
+		if an := refunding[refundKey(o.ID, o.TradeNo)]; an != nil && o.State == domain.OrderPaid {
+			refund = domain.RefundLabel(an.RefundState) + " " + domain.AnomalyLabel(an.Kind)
+		}
 		if err := sw.SetRow(cell, []any{o.ID, sheet.Neutralize(names.name(o.CandidateID)), sheet.Neutralize(o.PositionCode),
 			domain.FormatYuan(o.AmountFen), o.State.Label(), domain.FormatTime(o.CreatedAt), domain.FormatTime(o.PaidAt),
-			sheet.Neutralize(o.TradeNo), sheet.Neutralize(o.BuyerLogon), o.SettledBy, sheet.Neutralize(o.CloseReason)}); err != nil {
+			sheet.Neutralize(o.TradeNo), sheet.Neutralize(o.BuyerLogon), o.SettledBy, sheet.Neutralize(o.CloseReason), refund}); err != nil {
 			return err
 		}
 		row++

@@ -26,6 +26,7 @@ func (s *Server) searchPositions(c *fiber.Ctx) error {
 		Query: q, BaseURL: "/positions", Extra: extra, Levels: views.LevelNames(exam), ShowCounts: true,
 		DetailURL: func(p *domain.Position) string { return views.BuildURL("/positions/"+exam.ID+"/"+p.Code, nil) },
 	}
+	results.Cells = s.positionCells(c.UserContext(), results.Levels, results.DetailURL)
 	page := views.PositionSearchPageProps{ExamName: exam.Name, Exams: choices, Results: results, EligibleHint: hint}
 	status := fiber.StatusOK
 	search := func() { results.Page = s.store.PositionIndex(exam.ID).Search(q, s.store.CountsView(exam.ID), eligible) }

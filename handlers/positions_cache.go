@@ -229,3 +229,59 @@ func (s *Server) searchForm(ctx context.Context, exam *domain.Exam, p views.Posi
 	}
 	return rawHTML(f.body)
 }
+
+// maxRowCells bounds the rendered result cells kept (≈ 1 KB each with the
+// position they were rendered from): every position of a large exam.
+const maxRowCells = 16_384
+
+// rowCellCache keeps each position's rendered PositionCells with exactly
+// what they were rendered from (the position, its level's name, its detail
+// link): an entry is used only while those are equal, so an edit anywhere
+// shows at once and no version is needed. It serves every results page,
+// cached fragment or not (an uncached keyword search renders up to 100 rows).
+type rowCellCache struct {
+	mu sync.RWMutex
+	m  map[string]renderedCells // by exam and 职位代码
+}
+
+type renderedCells struct {
+	pos       domain.Position
+	level     string
+	detailURL string
+	html      rawHTML
+}
+
+// cells returns the position's PositionCells, rendered once per content.
+func (rc *rowCellCache) cells(ctx context.Context, pos *domain.Position, level, detailURL string) templ.Component {
+	key := pos.ExamID + "/" + pos.Code
+	rc.mu.RLock()
+	e, ok := rc.m[key]
+	rc.mu.RUnlock()
+	if ok && e.pos == *pos && e.level == level && e.detailURL == detailURL {
+		return e.html
+	}
+	var buf strings.Builder
+	if err := views.PositionCells(pos, level, detailURL).Render(ctx, &buf); err != nil {
+		return views.PositionCells(pos, level, detailURL)
+	}
+	e = renderedCells{pos: *pos, level: level, detailURL: detailURL, html: rawHTML(buf.String())}
+	rc.mu.Lock()
+	if rc.m == nil || len(rc.m) >= maxRowCells {
+		rc.m = map[string]renderedCells{} // start over: the hot rows come back first
+	}
+	rc.m[key] = e
+	rc.mu.Unlock()
+	return e.html
+}
+
+// positionCells is PositionResultsProps.Cells over the row cache for
+// results showing levels and linking 职位名称 with detailURL (nil: unlinked).
+func (s *Server) positionCells(ctx context.Context, levels map[string]string, detailURL func(*domain.Position) string) func(*domain.Position) templ.Component {
+	return func(pos *domain.Position) templ.Component {
+		link := ""
+		if detailURL != nil {
+			link = detailURL(pos)
+		}
+		return s.rowCells.cells(ctx, pos, views.LevelName(levels, pos.LevelCode), link)
+	}
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -165,5 +166,38 @@ func TestSearchFormCacheFollowsPositions(t *testing.T) {
 		if strings.Contains(path, "&q=") && !strings.Contains(r.Body, `value="综合"`) {
 			t.Errorf("%s: the keyword is not kept in the box", path)
 		}
+	}
+}
+
+// TestRowCellsFollowContent: a position's cached result cells are used only
+// while the position, its level's name and its link are what they were
+// rendered from.
+func TestRowCellsFollowContent(t *testing.T) {
+	var rc rowCellCache
+	render := func(pos *domain.Position, level, link string) string {
+		var b strings.Builder
+		if err := rc.cells(context.Background(), pos, level, link).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	pos := domain.Position{ExamID: "e1", Code: "0001", Department: "湖北省财政厅", Title: "综合岗", LevelCode: "sz", Quota: 1}
+	first := render(&pos, "省直机关", "/positions/e1/0001")
+	if !strings.Contains(first, "综合岗") || !strings.Contains(first, "省直机关") || !strings.Contains(first, `href="/positions/e1/0001"`) {
+		t.Fatalf("cells: %s", first)
+	}
+	if again := render(&pos, "省直机关", "/positions/e1/0001"); again != first {
+		t.Fatalf("same content rendered differently")
+	}
+	edited := pos
+	edited.Title = "审计岗<b>"
+	if got := render(&edited, "省直机关", "/positions/e1/0001"); !strings.Contains(got, "审计岗&lt;b&gt;") {
+		t.Fatalf("edited title not shown (or not escaped): %s", got)
+	}
+	if got := render(&edited, "省级机关", "/positions/e1/0001"); !strings.Contains(got, "省级机关") {
+		t.Fatalf("renamed level not shown: %s", got)
+	}
+	if got := render(&edited, "省级机关", ""); strings.Contains(got, "href=") {
+		t.Fatalf("unlinked cells still link: %s", got)
 	}
 }

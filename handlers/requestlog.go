@@ -14,8 +14,12 @@ import (
 // from the request when a proxy in front (nginx's $request_id) sent a sane one.
 const HeaderRequestID = "X-Request-ID"
 
-// localLog holds the request's logger (request_id attached).
-const localLog = "examreg.log"
+// localRequestID holds the request's id; localLog its logger (request_id
+// attached), made on first use: most requests log only their access line.
+const (
+	localRequestID = "examreg.request_id"
+	localLog       = "examreg.log"
+)
 
 // requestLog is the outermost middleware: it gives the request an id (the
 // X-Request-ID response header and a request_id on every log line of the
@@ -30,8 +34,7 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 		id = newRequestID()
 	}
 	c.Set(HeaderRequestID, id)
-	log := s.log.With("request_id", id)
-	c.Locals(localLog, log)
+	c.Locals(localRequestID, id)
 
 	if err := c.Next(); err != nil {
 		// Render the error now, as Fiber would after us, so the status and
@@ -47,7 +50,8 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	if c.Response().IsBodyStream() {
 		size = c.Response().Header.ContentLength()
 	}
-	log.LogAttrs(c.UserContext(), accessLevel(status), "request",
+	s.log.LogAttrs(c.UserContext(), accessLevel(status), "request",
+		slog.String("request_id", id),
 		slog.String("method", c.Method()),
 		slog.String("route", route),
 		slog.Int("status", status),
@@ -66,7 +70,13 @@ func (s *Server) reqLog(c *fiber.Ctx) *slog.Logger {
 	if l, ok := c.Locals(localLog).(*slog.Logger); ok {
 		return l
 	}
-	return s.log
+	id, ok := c.Locals(localRequestID).(string)
+	if !ok {
+		return s.log
+	}
+	l := s.log.With("request_id", id)
+	c.Locals(localLog, l)
+	return l
 }
 
 // routePattern is the registered route that answered ("/apply/:exam"), so

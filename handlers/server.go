@@ -99,6 +99,8 @@ type Server struct {
 	minFreeDisk   uint64
 	// fragments caches rendered search and counts fragments (positions_cache.go).
 	fragments *fragmentCache
+	// rowCells caches each position's rendered result cells (positions_cache.go).
+	rowCells rowCellCache
 }
 
 // New builds the Fiber app with every route and middleware.

@@ -34,6 +34,7 @@ func (s *Server) statusItem(a *domain.Application) (views.StatusItem, error) {
 		it.PositionName, it.PositionDept = pos.Title, pos.Department
 	}
 	it.ScoresOut = (a.State == domain.StateTicketIssued || a.State == domain.StateScored) && domain.ScoresPublished(exam, s.now())
+	it.Refund = domain.RefundSummary(a) // 开考比例 refund cases (refund helper)
 	return it, nil
 }
 

@@ -389,9 +389,12 @@ func (s *Store) SwitchPosition(cand *domain.Account, appID, code string, now tim
 // after the 改报截止, the administrator's for one who did not choose):
 // domain.DecideRefundRequest, then the fee is queued through the payment
 // refund queue (a PaymentAnomaly of kind position_cancelled that the
-// finance page refunds like any other), the case closed and audited, in
-// one transaction. An application without an online payment records the
-// decision with nothing to refund.
+// finance page refunds like any other), the application moves paid →
+// refund_pending (so it no longer counts as paid, is never seated and
+// cannot switch), the case is closed and audited, in one transaction.
+// The administrator's refund on the finance page (RecordRefund) then moves
+// it to refunded. An application without an online payment has nothing to
+// refund: it goes on to refunded at once.
 func (s *Store) RequestRefund(actor *domain.Account, appID string, now time.Time) (a *domain.Application, err error) {
 	err = s.Update(func(tx *Tx) error {
 		if a, err = tx.Application(appID); err != nil {
@@ -403,25 +406,41 @@ func (s *Store) RequestRefund(actor *domain.Account, appID string, now time.Time
 }
 
 func (tx *Tx) requestRefund(actor *domain.Account, a *domain.Application, now time.Time) error {
-	if err := domain.DecideRefundRequest(a, actor, now); err != nil {
+	exam, err := tx.Exam(a.ExamID)
+	if err != nil {
+		return err
+	}
+	next, err := domain.DecideRefundRequest(a, exam, actor, now)
+	if err != nil {
 		return err
 	}
 	order, err := tx.paidOrder(a.ID)
 	if err != nil {
 		return err
 	}
+	var fen int64
+	var tradeNo string
 	note := "无网上缴费记录，无需退款"
 	if order != nil {
-		note = "报考费 " + domain.FormatYuan(order.AmountFen) + " 元待原路退回"
+		fen, tradeNo = order.AmountFen, order.TradeNo
+		note = "报考费 " + domain.FormatYuan(fen) + " 元待原路退回"
 		ev := domain.TradeEvidence{OutTradeNo: order.ID, TradeNo: order.TradeNo, AmountFen: order.AmountFen, Source: "opening"}
 		if err := tx.recordAnomaly(&domain.PaymentAnomaly{Kind: domain.AnomalyPositionCancelled, OrderID: order.ID,
 			ApplicationID: a.ID, CandidateID: a.CandidateID, Detail: "职位 " + a.Opening.Position + " 未达开考比例已取消"}, ev, now); err != nil {
 			return err
 		}
 	}
-	before := *a
-	domain.ApplyRefundRequest(a, actor, now, note)
-	if err := tx.writeApplication(&before, a); err != nil {
+	before := priorOf(a)
+	domain.ApplyRefundRequest(a, next, actor, now, fen, tradeNo)
+	if order == nil {
+		// Nothing to send back: the case ends here, not in a queue nobody works.
+		done, err := domain.DecideRefundMade(a, exam, domain.RoleSystem, now)
+		if err != nil {
+			return err
+		}
+		domain.ApplyRefundMade(a, done, refundSystemActor, domain.RoleSystem, now)
+	}
+	if err := tx.writeApplication(before, a); err != nil {
 		return err
 	}
 	if err := tx.PutRaw(openingCaseKey(a.ExamID, a.Opening.Position, a.ID), []byte(domain.CaseRefund)); err != nil {

@@ -1,8 +1,10 @@
 package kv
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"examreg/domain"
 )
@@ -148,8 +150,8 @@ func TestOpeningFlow(t *testing.T) {
 	wantCode(t, "switch twice", err, domain.ECONFLICT)
 
 	cand5 := &domain.Account{ID: "c00000005", Role: domain.RoleCandidate}
-	if _, err := s.RequestRefund(cand5, ids[5], now); err != nil {
-		t.Fatal(err)
+	if a, err := s.RequestRefund(cand5, ids[5], now); err != nil || a.State != domain.StateRefundPending {
+		t.Fatalf("refund: %+v %v", a, err)
 	}
 	_, err = s.RequestRefund(cand5, ids[5], now)
 	wantCode(t, "refund twice", err, domain.ECONFLICT)
@@ -167,6 +169,10 @@ func TestOpeningFlow(t *testing.T) {
 	wantCode(t, "seats with an undecided candidate", err, domain.ECONFLICT)
 	if n, err := s.SettleUndecided("e1", admin, later); err != nil || n != 1 {
 		t.Fatalf("settle: %d %v", n, err)
+	}
+	// App 8 paid nothing online: nothing to refund, its case ends at once.
+	if a, _ := s.Application(ids[8]); a.State != domain.StateRefunded || a.Opening.Decision != domain.CaseRefund {
+		t.Fatalf("settled app 8: %s %+v", a.State, a.Opening)
 	}
 	run, err := s.AssignSeats("e1", admin, 1, later)
 	if err != nil || run.Written != 8 {
@@ -190,6 +196,259 @@ func TestOpeningFlow(t *testing.T) {
 	for _, want := range []string{"opening.settings", "opening.cancel", "opening.reduce", "opening.switch", "opening.refund"} {
 		if !seen[want] {
 			t.Errorf("no audit entry %s", want)
+		}
+	}
+}
+
+// refundSetup cancels P0002 (apps 2, 5, 8; app 5 paid online, order o5)
+// with the 改报 window open at ticketStart.
+func refundSetup(t *testing.T, s *Store) []string {
+	t.Helper()
+	ids := openingSetup(t, s)
+	admin := &domain.Account{ID: "admin", Role: domain.RoleAdmin}
+	o, err := domain.OpeningInput{Ratio: "3", SwitchEnd: ticketStart.AddDate(0, 0, 2).In(domain.Shanghai).Format(domain.DatetimeLocal)}.Validate("e1", ticketStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveOpeningSettings(o, admin, ticketStart); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CancelPosition("e1", "P0002", admin, ticketStart); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// TestRefundStates: 申请退款 moves the application paid → refund_pending
+// (counts follow: no longer paid), 改报 is refused after it, the
+// administrator's refund moves it to refunded with the time, and the seat
+// run never seats a refund case.
+func TestRefundStates(t *testing.T) {
+	s := openTemp(t, false)
+	ids := refundSetup(t, s)
+	seatSetup(t, s, "1\n2", 1)
+	admin := &domain.Account{ID: "admin", Role: domain.RoleAdmin}
+	cand5 := &domain.Account{ID: "c00000005", Role: domain.RoleCandidate}
+	now := ticketStart.Add(time.Hour)
+
+	paidBefore, totalBefore := s.PositionCounts("e1", "P0002"), s.CountTotals("e1")
+	stampBefore := s.StatusStamp(cand5.ID, "e1")
+	a, err := s.RequestRefund(cand5, ids[5], now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.State != domain.StateRefundPending || a.Opening.RefundFen != 10000 || a.Opening.RefundTradeNo != "T5" {
+		t.Fatalf("after 申请退款: %s %+v", a.State, a.Opening)
+	}
+	if h := a.History[len(a.History)-1]; h.From != domain.StatePaid || h.To != domain.StateRefundPending || h.Role != domain.RoleCandidate {
+		t.Fatalf("history %+v", h)
+	}
+	got := s.PositionCounts("e1", "P0002")
+	if got.Paid != paidBefore.Paid-1 || got.Approved != paidBefore.Approved {
+		t.Fatalf("P0002 counts %+v → %+v", paidBefore, got)
+	}
+	if tot := s.CountTotals("e1"); tot.Paid != totalBefore.Paid-1 {
+		t.Fatalf("total paid %d → %d", totalBefore.Paid, tot.Paid)
+	}
+	if s.StatusStamp(cand5.ID, "e1") == stampBefore {
+		t.Fatal("the status stamp did not move: a poll would not see the refund")
+	}
+	if ov, _ := s.OpeningOverview("e1"); ov.Decided[0].Paid != 2 {
+		t.Fatalf("opening page still counts the refund as paid: %+v", ov.Decided[0])
+	}
+	// 改报 after choosing the refund is refused, and so is a second refund.
+	_, err = s.SwitchPosition(cand5, ids[5], "P0000", now)
+	wantCode(t, "改报 after refund", err, domain.ECONFLICT)
+	_, err = s.RequestRefund(cand5, ids[5], now)
+	wantCode(t, "refund twice", err, domain.ECONFLICT)
+
+	// The finance page's refund (RecordRefund) completes it.
+	anoms, _ := s.PaymentAnomalies()
+	if len(anoms) != 1 || anoms[0].ApplicationID != ids[5] {
+		t.Fatalf("anomalies %+v", anoms)
+	}
+	refundAt := now.Add(time.Hour)
+	if _, err := s.RecordRefund(anoms[0].ID, admin, true, refundAt); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = s.Application(ids[5])
+	if a.State != domain.StateRefunded || !a.Opening.RefundedAt.Equal(refundAt) {
+		t.Fatalf("after the refund: %s %+v", a.State, a.Opening)
+	}
+	if h := a.History[len(a.History)-1]; h.From != domain.StateRefundPending || h.To != domain.StateRefunded || h.ActorID != admin.ID {
+		t.Fatalf("history %+v", h)
+	}
+	if sum := domain.RefundSummary(a); !strings.Contains(sum, "100.00 元") || !strings.Contains(sum, domain.FormatTime(refundAt)) {
+		t.Fatalf("summary %q", sum)
+	}
+	_, err = s.RecordRefund(anoms[0].ID, admin, true, refundAt)
+	wantCode(t, "refund made twice", err, domain.ECONFLICT)
+	if c := s.PositionCounts("e1", "P0002"); c.Paid != paidBefore.Paid-1 {
+		t.Fatalf("counts after refunded: %+v", c)
+	}
+
+	// After the window: app 8 is settled into refund (no online order: refunded at once), app 2 switches first.
+	later := ticketStart.AddDate(0, 0, 3)
+	if _, err := s.SwitchPosition(&domain.Account{ID: "c00000002", Role: domain.RoleCandidate}, ids[2], "P0000", now); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SettleUndecided("e1", admin, later); err != nil || n != 1 {
+		t.Fatalf("settle: %d %v", n, err)
+	}
+	if a, _ := s.Application(ids[8]); a.State != domain.StateRefunded || a.History[len(a.History)-2].Role != domain.RoleAdmin {
+		t.Fatalf("app 8: %s %+v", a.State, a.History)
+	}
+	if c := s.PositionCounts("e1", "P0002"); c.Paid != 0 || c.Approved != 2 {
+		t.Fatalf("P0002 after every case decided: %+v", c)
+	}
+
+	// The seat run's candidates never include a refund case, even apart
+	// from the cancelled position's exclusion.
+	if err := s.View(func(tx *Tx) error {
+		all, err := tx.seatCandidatesAll("e1")
+		for _, c := range all {
+			if c.AppID == ids[5] || c.AppID == ids[8] {
+				t.Errorf("seat candidate %+v is a refund case", c)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.AssignSeats("e1", admin, 7, later)
+	if err != nil || run.Written != 8 {
+		t.Fatalf("seat run: %+v %v", run, err)
+	}
+	for _, i := range []int{5, 8} {
+		seat, _ := s.Seat("e1", ids[i])
+		a, _ := s.Application(ids[i])
+		if seat != nil || a.State != domain.StateRefunded {
+			t.Errorf("app %d: seat %+v, state %s", i, seat, a.State)
+		}
+	}
+	if a, _ := s.Application(ids[2]); a.State != domain.StateTicketIssued {
+		t.Errorf("the switched app 2 was not seated: %s", a.State)
+	}
+	// The incremental counts agree with a recount from the applications.
+	if drift, err := s.RebuildCounts("e1"); err != nil || len(drift) != 0 {
+		t.Fatalf("counts drifted: %+v %v", drift, err)
+	}
+}
+
+// TestRefundCasesOfOlderStores: applications an older version left in
+// paid with the refund decision (and counted as paid) are brought into
+// refund_pending or refunded when the store opens, counts follow, and
+// the history reads as one 申请退费 step.
+func TestRefundCasesOfOlderStores(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := refundSetup(t, s)
+	now := ticketStart.Add(time.Hour)
+	// What the older RequestRefund wrote: the decision and a 申请退款 stamp
+	// on a paid application, the case index, and (app 5, order o5) the
+	// queued anomaly; app 2's fee has also been refunded by the finance page.
+	old := func(tx *Tx, id, by string) error {
+		a, err := tx.Application(id)
+		if err != nil {
+			return err
+		}
+		before := *a
+		a.Opening.Decision, a.Opening.DecidedAt, a.Opening.DecidedBy = domain.CaseRefund, now, by
+		a.Version++
+		a.History = append(a.History, domain.HistoryEntry{At: now, ActorID: by, Role: domain.RoleCandidate,
+			From: domain.StatePaid, To: domain.StatePaid, Note: "申请退款 报考费 100.00 元待原路退回"})
+		if err := tx.writeApplication(&before, a); err != nil {
+			return err
+		}
+		return tx.PutRaw(openingCaseKey("e1", "P0002", id), []byte(domain.CaseRefund))
+	}
+	if err := s.Update(func(tx *Tx) error {
+		if err := tx.writeOrder(&domain.Order{ID: "o2", ApplicationID: ids[2], ExamID: "e1", CandidateID: "c00000002",
+			PositionCode: "P0002", AmountFen: 10000, State: domain.OrderPaid, TradeNo: "T2"}); err != nil {
+			return err
+		}
+		for _, i := range []int{2, 5, 8} {
+			if err := old(tx, ids[i], fmt.Sprintf("c%08d", i)); err != nil {
+				return err
+			}
+		}
+		for _, o := range []struct {
+			order, app, cand, trade string
+			done                    bool
+		}{{"o5", ids[5], "c00000005", "T5", false}, {"o2", ids[2], "c00000002", "T2", true}} {
+			an := &domain.PaymentAnomaly{ID: anomalyID(o.order, domain.AnomalyPositionCancelled), Kind: domain.AnomalyPositionCancelled,
+				OrderID: o.order, ApplicationID: o.app, CandidateID: o.cand, TradeNo: o.trade, AmountFen: 10000, RefundState: domain.RefundQueued, At: now}
+			if o.done {
+				an.RefundState, an.RefundedAt, an.RefundedBy = domain.RefundDone, now.Add(time.Hour), "admin"
+			}
+			if err := tx.Put(payAnomalyKey(an.ID), an); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if c := s.PositionCounts("e1", "P0002"); c.Paid != 3 {
+		t.Fatalf("the older store counts them paid: %+v", c)
+	}
+	s.Close()
+
+	s, err = Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		i          int
+		want       domain.State
+		refundedAt time.Time
+		fen        int64
+	}{
+		{5, domain.StateRefundPending, time.Time{}, 10000},
+		{2, domain.StateRefunded, now.Add(time.Hour), 10000},
+		{8, domain.StateRefunded, now, 0}, // nothing paid online
+	} {
+		a, _ := s.Application(ids[tc.i])
+		if a.State != tc.want || !a.Opening.RefundedAt.Equal(tc.refundedAt) || a.Opening.RefundFen != tc.fen {
+			t.Errorf("app %d: %s %+v", tc.i, a.State, a.Opening)
+		}
+		// The 申请退款 stamp became the transition (no second entry for it).
+		if h := a.History[3]; h.From != domain.StatePaid || h.To != domain.StateRefundPending || !h.At.Equal(now) {
+			t.Errorf("app %d history %+v", tc.i, a.History)
+		}
+		if !strings.Contains(domain.RefundSummary(a), "申请退费") {
+			t.Errorf("app %d summary %q", tc.i, domain.RefundSummary(a))
+		}
+	}
+	if c := s.PositionCounts("e1", "P0002"); c.Paid != 0 || c.Approved != 3 {
+		t.Fatalf("counts after the upgrade: %+v", c)
+	}
+	if drift, err := s.RebuildCounts("e1"); err != nil || len(drift) != 0 {
+		t.Fatalf("counts drifted: %+v %v", drift, err)
+	}
+	// The queued one is completed by the finance page's refund as usual.
+	if _, err := s.RecordRefund(anomalyID("o5", domain.AnomalyPositionCancelled), &domain.Account{ID: "admin", Role: domain.RoleAdmin}, true, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.Application(ids[5]); a.State != domain.StateRefunded {
+		t.Fatalf("app 5 after the refund: %s", a.State)
+	}
+	// Opening again changes nothing.
+	v := map[string]int{}
+	for _, id := range ids {
+		a, _ := s.Application(id)
+		v[id] = a.Version
+	}
+	if err := s.adoptRefundCases(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if a, _ := s.Application(id); a.Version != v[id] {
+			t.Errorf("%s rewritten by a second adoption", id)
 		}
 	}
 }

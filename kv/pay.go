@@ -370,6 +370,9 @@ func (s *Store) RecordRefund(id string, actor *domain.Account, fundChange bool, 
 		if err := tx.Put(payAnomalyKey(id), a); err != nil {
 			return err
 		}
+		if err := tx.openingRefundMade(a, actor, now); err != nil { // opening_refund.go
+			return err
+		}
 		if a.CandidateID != "" {
 			title, body := domain.RefundMessage(a)
 			if _, err := tx.Notify(Notification{AccountID: a.CandidateID, EventKey: "refund/" + a.ID, Title: title, Body: body, Link: "/pay"}, now); err != nil {

@@ -87,7 +87,9 @@ type ReturnedNotice struct {
 
 // ApplyFlowProps is the 报考流程 page.
 type ApplyFlowProps struct {
-	Returned     *ReturnedNotice // nil unless fixing a 退回修改
+	Returned *ReturnedNotice // nil unless fixing a 退回修改
+	// Refund words a 开考比例 refund case (domain.RefundSummary); "" otherwise.
+	Refund       string
 	ExamID       string
 	ExamName     string
 	LevelName    string
@@ -349,6 +351,9 @@ type StatusItem struct {
 	// ScoresOut: the exam's 笔试成绩 are published for this ticket holder
 	// (domain.ScoresPublished): the item links to 成绩查询.
 	ScoresOut bool
+	// Refund words a 开考比例 refund case (domain.RefundSummary): what
+	// happened, the amount, where it goes, when it was refunded. "" otherwise.
+	Refund string
 }
 
 // PollURL is where the fragment polls for changes.
@@ -380,6 +385,10 @@ func statusMessage(it StatusItem) (kind, msg string) {
 
 func stateBadge(s domain.State) string {
 	switch {
+	case s == domain.StateRefundPending:
+		return "badge badge-warn"
+	case s == domain.StateRefunded:
+		return "badge"
 	case s.Final():
 		return "badge badge-ok"
 	case s == domain.StateRejected:

@@ -33,6 +33,8 @@ type PayItem struct {
 	Orders []PayOrder
 	// Refunds are payments that could not be used as the fee (异常款项).
 	Refunds []PayRefund
+	// Refund words a 开考比例 refund case (domain.RefundSummary); "" otherwise.
+	Refund string
 }
 
 // PayRefund is money of the candidate's queued for refund or refunded.
@@ -80,6 +82,9 @@ type FinanceOrder struct {
 	PositionCode  string
 	Candidate     string // 姓名 and masked 身份证号
 	SettledBy     string
+	// Refund is the refund of the order's own payment ("待退款", "已退款";
+	// "" when none): such an order is no live payment.
+	Refund string
 }
 
 // FinanceTotal is one row of a per-day or per-position total.
@@ -92,20 +97,30 @@ type FinanceTotal struct {
 // FinanceAnomaly is one anomaly with its refund.
 type FinanceAnomaly struct {
 	ID, Kind, OrderID, TradeNo, Amount, At, Detail, Refund string
+	RefundedAt                                             string // "" until refunded
 	Refundable                                             bool
 }
 
 // FinanceProps is the administrator's 缴费管理 page.
 type FinanceProps struct {
-	State      string // filter: "", created, paid, closed
-	Orders     []FinanceOrder
-	Shown      int // orders listed (at most the newest 500 matching)
-	Matching   int
+	State    string // filter: "", created, paid, closed
+	Orders   []FinanceOrder
+	Shown    int // orders listed (at most the newest 500 matching)
+	Matching int
+	// PaidCount and PaidAmount are the live payments: paid orders whose
+	// money is not queued for refund or refunded (开考比例 退费 and the like).
 	PaidCount  int
 	PaidAmount string
-	ByDay      []FinanceTotal
-	ByPosition []FinanceTotal
-	Anomalies  []FinanceAnomaly
-	Unsettled  []FinanceOrder // created orders older than an hour
-	CSRF       string
+	// The refunds, apart from the live payments: every anomaly's money by
+	// refund state, and how many of them are 开考比例 refunds.
+	RefundQueuedCount  int
+	RefundQueuedAmount string
+	RefundedCount      int
+	RefundedAmount     string
+	OpeningRefunds     int
+	ByDay              []FinanceTotal
+	ByPosition         []FinanceTotal
+	Anomalies          []FinanceAnomaly
+	Unsettled          []FinanceOrder // created orders older than an hour
+	CSRF               string
 }

@@ -434,7 +434,7 @@ func StatsTable(p StatsTableProps) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var21 string
-					templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(levelName(p.Levels, r.Position.LevelCode))
+					templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(LevelName(p.Levels, r.Position.LevelCode))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/stats.templ`, Line: 127, Col: 76}
 					}
