@@ -14,7 +14,7 @@ package main
 //	EXAMREG_LOAD_ADDR      127.0.0.1:18090
 //	EXAMREG_LOAD_CONNS     64,256 connection counts
 //	EXAMREG_LOAD_DATA      (temp) seed once into this directory and reuse it on later runs
-//	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with logins (writes) at the
+//	EXAMREG_LOAD_LONG      0      length of a last, longer mixed run with writes (logins, profile saves) at the
 //	                              largest connection count, RSS sampled every second (e.g. 5m)
 //	EXAMREG_LOAD_SEED_ONLY (off)  1: seed (when needed) and stop before starting the server
 //	EXAMREG_LOAD_PHASES    (all)  only these phases, e.g. "healthz,poll,counts" (kinds, "mixed", "rush")
@@ -182,7 +182,17 @@ func TestLoad(t *testing.T) {
 				req.SetRequestURI("/status/" + loadExamID)
 			}
 			req.Header.Set("HX-Request", "true")
-			req.Header.Set("Cookie", sessions[w%len(sessions)])
+			req.Header.Set("Cookie", sessions[w%len(sessions)].cookie)
+		},
+		// 修改注册信息 by a signed-in candidate: an account write and a
+		// session write (the flash), both synced, in the middle of the polls.
+		"profile": func(r *rand.Rand, w int, req *fasthttp.Request) {
+			sess := sessions[w%len(sessions)]
+			req.SetRequestURI("/account/profile")
+			req.Header.SetMethod("POST")
+			req.Header.SetContentType("application/x-www-form-urlencoded")
+			req.Header.Set("Cookie", sess.cookie)
+			req.SetBodyString("phone=139" + fmt.Sprintf("%08d", r.IntN(1e8)) + "&email=&_csrf=" + urlQuery(sess.csrf))
 		},
 		"search": func(r *rand.Rand, _ int, req *fasthttp.Request) {
 			req.SetRequestURI(searches[r.IntN(len(searches))])
@@ -305,9 +315,10 @@ func rushPhase(cfg loadConfig, srv *loadServer, t *testing.T, conns int, healthz
 	res["login"].print("rush login", healthz)
 }
 
-// longMixed runs the mix on seven of eight connections and logins (argon2id
-// and session writes) back to back on the eighth, at the largest connection
-// count for cfg.long, sampling the server's RSS.
+// longMixed runs the mix on 13 of 16 connections, logins (argon2id and
+// session writes) back to back on two and profile saves (an account and a
+// session write, both synced) on one, at the largest connection count for
+// cfg.long, sampling the server's RSS.
 func longMixed(cfg loadConfig, srv *loadServer, kinds loadKinds, mixed loadMix, afterPoll func(int, string, *fasthttp.Response)) {
 	conns := slices.Max(cfg.conns)
 	stop := make(chan struct{})
@@ -325,15 +336,19 @@ func longMixed(cfg loadConfig, srv *loadServer, kinds loadKinds, mixed loadMix, 
 		}
 	}()
 	res := drive(cfg.addr, conns, cfg.long, func(r *rand.Rand, w int, req *fasthttp.Request) string {
-		if w%8 == 7 {
+		switch w % 16 {
+		case 7, 15:
 			kinds["login"](r, w, req)
 			return "login"
+		case 11:
+			kinds["profile"](r, w, req)
+			return "profile"
 		}
 		return mixedRequest(r, w, req, kinds, mixed)
 	}, afterPoll)
 	close(stop)
-	fmt.Printf("\nlong mixed run with logins, %d connections, %s\n", conns, cfg.long)
-	for _, kind := range []string{"poll", "search", "counts", "home", "login"} {
+	fmt.Printf("\nlong mixed run with logins and profile saves, %d connections, %s\n", conns, cfg.long)
+	for _, kind := range []string{"poll", "search", "counts", "home", "login", "profile"} {
 		res[kind].print("  long "+kind, 0)
 	}
 	fmt.Printf("RSS sampled each second: max %d MB (load %s)\n", maxRSS.Load()/1024, loadAvg())
@@ -729,9 +744,9 @@ var loadCSRFInput = regexp.MustCompile(`name="_csrf"[^>]*value="([^"]+)"|value="
 
 // loginCandidates logs n candidates in through the login form (as a
 // browser would: cookie, token, POST, 303) and returns their Cookie headers.
-func loginCandidates(t *testing.T, addr string, n int) []string {
+func loginCandidates(t *testing.T, addr string, n int) []loadSession {
 	hc := &fasthttp.HostClient{Addr: addr, MaxConns: 8}
-	out := make([]string, n)
+	out := make([]loadSession, n)
 	var wg sync.WaitGroup
 	var failed atomic.Pointer[error]
 	for w := range 4 {
@@ -739,12 +754,12 @@ func loginCandidates(t *testing.T, addr string, n int) []string {
 		go func() {
 			defer wg.Done()
 			for k := w; k < n && failed.Load() == nil; k += 4 {
-				cookie, err := loginOne(hc, loadIDNumber(loadSessionCandidate(k)))
+				sess, err := loginOne(hc, loadIDNumber(loadSessionCandidate(k)))
 				if err != nil {
 					failed.Store(&err)
 					return
 				}
-				out[k] = cookie
+				out[k] = sess
 			}
 		}()
 	}
@@ -755,7 +770,7 @@ func loginCandidates(t *testing.T, addr string, n int) []string {
 	return out
 }
 
-func loginOne(hc *fasthttp.HostClient, login string) (string, error) {
+func loginOne(hc *fasthttp.HostClient, login string) (loadSession, error) {
 	jar := map[string]string{}
 	do := func(req *fasthttp.Request) (*fasthttp.Response, error) {
 		req.Header.Set("Cookie", cookieHeader(jar))
@@ -779,11 +794,11 @@ func loginOne(hc *fasthttp.HostClient, login string) (string, error) {
 	req.SetRequestURI("http://" + hc.Addr + "/login")
 	resp, err := do(req)
 	if err != nil {
-		return "", err
+		return loadSession{}, err
 	}
 	m := loadCSRFInput.FindSubmatch(resp.Body())
 	if m == nil {
-		return "", fmt.Errorf("login page without _csrf (status %d)", resp.StatusCode())
+		return loadSession{}, fmt.Errorf("login page without _csrf (status %d)", resp.StatusCode())
 	}
 	tok := string(m[1]) + string(m[2])
 	req.Reset()
@@ -793,13 +808,26 @@ func loginOne(hc *fasthttp.HostClient, login string) (string, error) {
 	req.SetBodyString("id_number=" + login + "&password=" + loadPassword + "&_csrf=" + urlQuery(tok))
 	resp, err = do(req)
 	if err != nil {
-		return "", err
+		return loadSession{}, err
 	}
 	if resp.StatusCode() != 303 {
-		return "", fmt.Errorf("login %s: status %d\n%s", login, resp.StatusCode(), resp.Body())
+		return loadSession{}, fmt.Errorf("login %s: status %d\n%s", login, resp.StatusCode(), resp.Body())
 	}
-	return cookieHeader(jar), nil
+	// The signed-in session's own form token, for the profile saves.
+	req.Reset()
+	req.SetRequestURI("http://" + hc.Addr + "/account/profile")
+	if resp, err = do(req); err != nil {
+		return loadSession{}, err
+	}
+	m = loadCSRFInput.FindSubmatch(resp.Body())
+	if m == nil {
+		return loadSession{}, fmt.Errorf("profile page without _csrf (status %d)", resp.StatusCode())
+	}
+	return loadSession{cookie: cookieHeader(jar), csrf: string(m[1]) + string(m[2])}, nil
 }
+
+// loadSession is a signed-in browser: its Cookie header and form token.
+type loadSession struct{ cookie, csrf string }
 
 func cookieHeader(jar map[string]string) string {
 	keys := make([]string, 0, len(jar))
@@ -911,7 +939,7 @@ func okStatus(kind string, code int) bool {
 	case 204, 304, 286:
 		return kind == "poll"
 	case 303:
-		return kind == "login"
+		return kind == "login" || kind == "profile"
 	}
 	return false
 }
