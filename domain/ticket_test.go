@@ -104,6 +104,13 @@ func TestTicketNumber(t *testing.T) {
 	if TicketNumber("2023", 99, 999, 99) != "20239999999" {
 		t.Fatal("max width")
 	}
+	// Every width and edge as the %02d/%03d it replaced wrote them.
+	for _, c := range [][3]int{{0, 0, 0}, {9, 9, 9}, {10, 10, 10}, {10, 99, 10}, {1, 100, 1}, {100, 1000, 100}, {-1, -12, -3}} {
+		want := fmt.Sprintf("%s%02d%03d%02d", "2023", c[0], c[1], c[2])
+		if got := TicketNumber("2023", c[0], c[1], c[2]); got != want {
+			t.Errorf("TicketNumber(%v) = %q, want %q", c, got, want)
+		}
+	}
 }
 
 func venuesOf(caps ...[]int) []*Venue {
@@ -416,5 +423,25 @@ func TestSetInvigilatorDisabled(t *testing.T) {
 	seat := &Seat{ExamID: "e1", VenueNo: 1, TicketNo: "20230100101"}
 	if _, _, err := DecideCheckIn(inv(true), seat, nil, now); ErrorCode(err) != EFORBIDDEN {
 		t.Errorf("disabled check-in: %v", err)
+	}
+}
+
+// BenchmarkPlanSeats100k plans 100,000 candidates of 500 positions over 4
+// venues of 925 rooms × 30 seats (kv's BenchmarkAssignSeats100k without the store).
+func BenchmarkPlanSeats100k(b *testing.B) {
+	caps := make([]int, 925)
+	for i := range caps {
+		caps[i] = 30
+	}
+	venues := venuesOf(caps, caps, caps, caps)
+	cands := make([]SeatCandidate, 100_000)
+	for i := range cands {
+		cands[i] = SeatCandidate{AppID: fmt.Sprintf("app%08d", i), PositionCode: fmt.Sprintf("P%04d", i%500)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := PlanSeats("e1", "2023", "run", venues, cands, 7); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,6 +60,7 @@ import (
 //	v1/venue/<examID>/<venueNo, 2 digits>       domain.Venue: a 考点 and its 考场 (venue.go)
 //	v1/ticketcfg/<examID>                       domain.TicketSettings: 考试代码 and 考生须知 (venue.go)
 //	v1/seatrun/<examID>                         domain.SeatRun: the exam's last seat assignment (ticket_assign.go)
+//	v1/seatprog/<examID>/<runID>/<worker>       applications a worker of an unfinished seat run has written (JSON int)
 //	v1/seat/<examID>/<appID>                    domain.Seat of an application
 //	v1/idx/seat_no/<examID>/<准考证号>           appID; sorted by venue, room, seat (rosters, check-in by number)
 //	v1/checkin/<examID>/<准考证号>               domain.CheckIn (ticket_checkin.go)
@@ -110,6 +112,7 @@ const (
 	prefixVenue     = "v1/venue/"
 	prefixTicketCfg = "v1/ticketcfg/"
 	prefixSeatRun   = "v1/seatrun/"
+	prefixSeatProg  = "v1/seatprog/"
 	prefixSeat      = "v1/seat/"
 	prefixSeatNo    = "v1/idx/seat_no/"
 	prefixCheckIn   = "v1/checkin/"
@@ -194,4 +197,10 @@ func seatNoPrefix(examID string) string        { return prefixSeatNo + examID + 
 func seatNoKey(examID, ticketNo string) string { return seatNoPrefix(examID) + ticketNo }
 func checkInKey(examID, ticketNo string) string {
 	return prefixCheckIn + examID + "/" + ticketNo
+}
+func seatProgressPrefix(examID, runID string) string {
+	return prefixSeatProg + examID + "/" + runID + "/"
+}
+func seatProgressKey(examID, runID string, worker int) string {
+	return seatProgressPrefix(examID, runID) + strconv.Itoa(worker)
 }
