@@ -155,6 +155,7 @@ func serve(args []string, logger *slog.Logger) error {
 	}
 	defer logCloser.Close()
 	slog.SetDefault(logger)
+	applyCgroupMemoryLimit(logger, os.ReadFile) // main_memory.go
 	key, err := opsCfg.encryptionKey(logger)
 	if err != nil {
 		return err
