@@ -3,6 +3,7 @@ package kv
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"examreg/domain"
@@ -467,26 +468,26 @@ func (tx *Tx) paidOrder(appID string) (*domain.Order, error) {
 	return paid, err
 }
 
+// openingCaseIDs lists the application ids (the last part of each key) of
+// the 开考比例 case index entries under prefix whose value keep accepts.
+func (s *Store) openingCaseIDs(prefix string, keep func(v []byte) bool) (ids []string, err error) {
+	err = s.View(func(tx *Tx) error {
+		return tx.Scan(prefix, ScanOptions{}, func(key string, v []byte) error {
+			if keep(v) {
+				ids = append(ids, key[strings.LastIndexByte(key, '/')+1:])
+			}
+			return nil
+		})
+	})
+	return ids, err
+}
+
 // SettleUndecided queues the refunds of the candidates of cancelled
 // positions who neither switched nor asked by the 改报截止 (逾期未改报), so
 // seats can be assigned. Batches of 100 per transaction; returns how many.
 func (s *Store) SettleUndecided(examID string, actor *domain.Account, now time.Time) (n int, err error) {
-	var ids []string
-	if err := s.View(func(tx *Tx) error {
-		prefix := openingCasePrefix(examID)
-		return tx.Scan(prefix, ScanOptions{}, func(key string, v []byte) error {
-			if len(v) == 0 {
-				rest := key[len(prefix):]
-				for i := len(rest) - 1; i >= 0; i-- {
-					if rest[i] == '/' {
-						ids = append(ids, rest[i+1:])
-						break
-					}
-				}
-			}
-			return nil
-		})
-	}); err != nil {
+	ids, err := s.openingCaseIDs(openingCasePrefix(examID), func(v []byte) bool { return len(v) == 0 })
+	if err != nil {
 		return 0, err
 	}
 	if len(ids) == 0 {

@@ -58,25 +58,12 @@ func (tx *Tx) openingRefundMade(an *domain.PaymentAnomaly, actor *domain.Account
 // every open without a "done" marker: a case an older node writes during a
 // rolling upgrade is adopted at the next open, or when it is refunded.
 func (s *Store) adoptRefundCases() error {
-	var ids []string
-	if err := s.View(func(tx *Tx) error {
-		return tx.Scan(prefixOpeningCase, ScanOptions{}, func(key string, v []byte) error {
-			if string(v) != domain.CaseRefund {
-				return nil
-			}
-			for i := len(key) - 1; i >= 0; i-- {
-				if key[i] == '/' {
-					ids = append(ids, key[i+1:])
-					break
-				}
-			}
-			return nil
-		})
-	}); err != nil {
+	ids, err := s.openingCaseIDs(prefixOpeningCase, func(v []byte) bool { return string(v) == domain.CaseRefund })
+	if err != nil {
 		return err
 	}
 	adopted := 0
-	err := updateInBatches(s, ids, 100, func(tx *Tx, id string) error {
+	err = updateInBatches(s, ids, 100, func(tx *Tx, id string) error {
 		a, err := tx.Application(id)
 		if err != nil {
 			return err
