@@ -185,11 +185,25 @@ func (s *Server) captchaLimiter(storage fiber.Storage) fiber.Handler {
 // it guards, counted in storage under name (the store: shared by every
 // node), and refuses the rest with tooMany.
 func (s *Server) perIPLimiter(storage fiber.Storage, name string, max int, tooMany string) fiber.Handler {
+	return minuteLimiter(storage, name, max, s.clientIP, tooMany)
+}
+
+// perAccountLimiter is perIPLimiter per signed-in account (behind
+// requireRole): for work an account can make the server do elsewhere,
+// however many addresses it comes from, and however many candidates share
+// one address (an exam office's computers).
+func perAccountLimiter(storage fiber.Storage, name string, max int, tooMany string) fiber.Handler {
+	return minuteLimiter(storage, name, max, func(c *fiber.Ctx) string { return account(c).ID }, tooMany)
+}
+
+// minuteLimiter allows max requests per minute per key, counted in storage
+// under name.
+func minuteLimiter(storage fiber.Storage, name string, max int, key func(*fiber.Ctx) string, tooMany string) fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:          max,
 		Expiration:   time.Minute,
 		Storage:      storage,
-		KeyGenerator: func(c *fiber.Ctx) string { return name + ":" + s.clientIP(c) },
+		KeyGenerator: func(c *fiber.Ctx) string { return name + ":" + key(c) },
 		LimitReached: func(c *fiber.Ctx) error { return domain.Errorf(domain.ERATELIMIT, "%s", tooMany) },
 	})
 }

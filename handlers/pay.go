@@ -49,8 +49,13 @@ func (s *Server) payPublicRoutes(app *fiber.App) {
 	}
 }
 
+// payQueriesPerMinute bounds 查询支付结果 per account: each asks Alipay
+// (an outbound call of up to 15 s), and the reconciliation worker settles
+// a paid order within minutes anyway.
+const payQueriesPerMinute = 6
+
 // payRoutes: 网上缴费 for candidates.
-func (s *Server) payRoutes(app *fiber.App) {
+func (s *Server) payRoutes(app *fiber.App, storage fiber.Storage) {
 	candidate := s.requireRole(domain.RoleCandidate)
 	if s.pay == nil {
 		app.Get("/pay", candidate, s.notOpen("网上缴费", "pay", "网上缴费功能尚未开放。审核通过的考生请在考试公告规定的缴费时间内登录缴费。"))
@@ -59,7 +64,8 @@ func (s *Server) payRoutes(app *fiber.App) {
 	app.Get("/pay", candidate, s.showPay)
 	app.Post("/pay/:exam/order", candidate, limitBody(formLimit), s.startPay)
 	app.Get("/pay/:exam/result", candidate, s.showPayResult)
-	app.Post("/pay/:exam/query", candidate, limitBody(formLimit), s.queryPay)
+	app.Post("/pay/:exam/query", candidate, perAccountLimiter(storage, "payquery", payQueriesPerMinute,
+		"查询过于频繁，请一分钟后再试。若已付款，请勿重复缴费，系统会自动确认。"), limitBody(formLimit), s.queryPay)
 }
 
 // alipayNotify is notify_url. The reply is exactly "success" once the

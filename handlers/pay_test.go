@@ -732,3 +732,29 @@ func TestPayRefundAndFinance(t *testing.T) {
 		t.Errorf("export: %d %s %d bytes", r.Status, r.Header.Get("Content-Type"), len(r.Body))
 	}
 }
+
+// TestPayQueryLimitedPerAccount: 查询支付结果 asks Alipay each time, so an
+// account gets payQueriesPerMinute a minute; the next is 429 with the
+// reason, and another candidate (same address) is not affected.
+func TestPayQueryLimitedPerAccount(t *testing.T) {
+	ps := newPayServer(t, nil)
+	c1, app1 := ps.approvedCandidate(t)
+	ps.openCashier(t, c1)
+	query := func(c *client, candidateID string) *response {
+		return c.PostForm("/pay/"+fxExamID+"/query", url.Values{"for_account": {candidateID}})
+	}
+	for i := range payQueriesPerMinute {
+		if r := query(c1, app1.CandidateID); r.Status != http.StatusSeeOther {
+			t.Fatalf("query %d: %s", i+1, r)
+		}
+	}
+	r := query(c1, app1.CandidateID)
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "查询过于频繁") {
+		t.Fatalf("query over the limit: %s", r)
+	}
+	c2, app2 := ps.approvedCandidate(t)
+	ps.openCashier(t, c2)
+	if r := query(c2, app2.CandidateID); r.Status != http.StatusSeeOther {
+		t.Fatalf("another candidate was limited too: %s", r)
+	}
+}

@@ -48,14 +48,14 @@ func (s *Server) routes(app *fiber.App, storage fiber.Storage) {
 	app.Get("/messages", candidate, s.showMessages)
 	app.Post("/messages/:id/read", candidate, limitBody(formLimit), s.readMessage)
 
-	s.examRoutes(app)     // routes_exams.go: exams, positions, counts, announcements, admin
-	s.applyRoutes(app)    // routes_apply.go: the candidate's application flow
-	s.payRoutes(app)      // pay.go: 网上缴费
-	s.payAdminRoutes(app) // pay_admin.go: 缴费管理 (finance view, refunds)
-	s.staffRoutes(app)    // routes_staff.go: staff accounts, support, audit log, outbox
-	s.reviewRoutes(app)   // routes_review.go: 资格审核 dashboard, decisions, exports, overview
-	s.ticketRoutes(app)   // routes_ticket.go: venues, seats, 打印准考证, 入场核验
-	s.openingRoutes(app)  // opening.go: 开考比例, 取消职位/核减计划, 改报或退款
+	s.examRoutes(app)         // routes_exams.go: exams, positions, counts, announcements, admin
+	s.applyRoutes(app)        // routes_apply.go: the candidate's application flow
+	s.payRoutes(app, storage) // pay.go: 网上缴费
+	s.payAdminRoutes(app)     // pay_admin.go: 缴费管理 (finance view, refunds)
+	s.staffRoutes(app)        // routes_staff.go: staff accounts, support, audit log, outbox
+	s.reviewRoutes(app)       // routes_review.go: 资格审核 dashboard, decisions, exports, overview
+	s.ticketRoutes(app)       // routes_ticket.go: venues, seats, 打印准考证, 入场核验
+	s.openingRoutes(app)      // opening.go: 开考比例, 取消职位/核减计划, 改报或退款
 
 	s.scoreRoutes(app, storage) // routes_score.go: 成绩管理, 资格复审/面试名单, 成绩查询
 
