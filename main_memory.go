@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -51,7 +52,7 @@ func cgroupMemoryMax(read func(string) ([]byte, error)) (int64, bool) {
 		switch {
 		case parts[0] == "0" && parts[1] == "":
 			file = "/sys/fs/cgroup" + strings.TrimSuffix(parts[2], "/") + "/memory.max"
-		case containsField(parts[1], "memory"):
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
 			file = "/sys/fs/cgroup/memory" + strings.TrimSuffix(parts[2], "/") + "/memory.limit_in_bytes"
 		default:
 			continue
@@ -75,13 +76,4 @@ func parseMemoryMax(read func(string) ([]byte, error), file string) (int64, bool
 		return 0, false
 	}
 	return v, true
-}
-
-func containsField(list, name string) bool {
-	for _, f := range strings.Split(list, ",") {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }

@@ -56,7 +56,7 @@ func (s *Server) positionProps(c *fiber.Ctx, ac *applyCtx, code string) (views.A
 	// The level is not the candidate's to change: links leave it out.
 	q.Level = ""
 	base := ac.base() + "/position"
-	p.Search = s.searchForm(c.UserContext(), exam, views.PositionSearchFormProps{
+	p.Search = s.searchForm(exam, views.PositionSearchFormProps{
 		Action: base, Target: "#position-results", Query: q, KeywordLabel: "查询职位", Fields: domain.ErrorFields(qerr),
 		CanFilterEligible: a.Form.FullTimeEducation != "",
 	})

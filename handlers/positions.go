@@ -61,7 +61,7 @@ func (s *Server) searchPositions(c *fiber.Ctx) error {
 		}
 		page.ResultsHTML = rawHTML(f.body)
 	}
-	page.Form = s.searchForm(c.UserContext(), exam, views.PositionSearchFormProps{
+	page.Form = s.searchForm(exam, views.PositionSearchFormProps{
 		Action: "/positions", Hidden: extra, Target: "#position-results", Query: q,
 		Fields: domain.ErrorFields(qerr), Levels: exam.Levels,
 		CanFilterEligible: eligible != nil,

@@ -101,29 +101,38 @@ func (s *Server) fragmentKey(kind string, exam *domain.Exam, q domain.PositionQu
 	if err != nil {
 		return "", false
 	}
-	var b strings.Builder
-	b.WriteString(kind)
-	for _, part := range []string{
-		exam.ID, catalog, strconv.FormatUint(s.store.CountsVersion(exam.ID), 36),
-		strconv.Itoa(q.Page), strconv.Itoa(q.PageSize),
-	} {
-		b.WriteByte(0)
-		b.WriteString(part)
-	}
+	var k cacheKey
+	k.add(kind, exam.ID, catalog, strconv.FormatUint(s.store.CountsVersion(exam.ID), 36),
+		strconv.Itoa(q.Page), strconv.Itoa(q.PageSize))
 	// What the fragments show of the exam itself: its levels' names.
-	for _, l := range exam.Levels {
-		b.WriteByte(0)
-		b.WriteString(l.Code)
-		b.WriteByte('=')
-		b.WriteString(l.Name)
+	k.addLevels(exam.Levels)
+	k.addPairs(q.Values())
+	return k.String(), true
+}
+
+// cacheKey joins the parts a cached rendering depends on, each ended by a
+// NUL (which no part holds).
+type cacheKey struct{ strings.Builder }
+
+func (k *cacheKey) add(parts ...string) {
+	for _, p := range parts {
+		k.WriteString(p)
+		k.WriteByte(0)
 	}
-	for _, kv := range q.Values() {
-		b.WriteByte(0)
-		b.WriteString(kv[0])
-		b.WriteByte('=')
-		b.WriteString(kv[1])
+}
+
+// addPairs adds name=value pairs (a query's values, hidden fields).
+func (k *cacheKey) addPairs(pairs [][2]string) {
+	for _, kv := range pairs {
+		k.add(kv[0] + "=" + kv[1])
 	}
-	return b.String(), true
+}
+
+// addLevels adds the levels' codes and names.
+func (k *cacheKey) addLevels(levels []domain.Level) {
+	for _, l := range levels {
+		k.add(l.Code + "=" + l.Name)
+	}
 }
 
 // cachedFragment returns the fragment for key, rendering and keeping it on
@@ -198,32 +207,30 @@ func (h rawHTML) Render(_ context.Context, w io.Writer) error {
 // cost half of a full 报名人数统计 page. A form showing field errors is
 // rendered as it is. It fills in the 遴选机关 itself, after reading the
 // catalog version, so what it keeps is at least as new as its key.
-func (s *Server) searchForm(ctx context.Context, exam *domain.Exam, p views.PositionSearchFormProps) templ.Component {
+// The work happens when the page renders it, so an htmx request, which
+// gets the results alone, does none.
+func (s *Server) searchForm(exam *domain.Exam, p views.PositionSearchFormProps) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return s.renderedSearchForm(ctx, exam, p).Render(ctx, w)
+	})
+}
+
+func (s *Server) renderedSearchForm(ctx context.Context, exam *domain.Exam, p views.PositionSearchFormProps) templ.Component {
 	catalog, verr := s.store.CatalogVersion(exam.ID)
 	p.Departments = s.store.PositionDepartments(exam.ID)
 	form := views.PositionSearchForm(p)
 	if len(p.Fields) > 0 || verr != nil {
 		return form
 	}
-	var b strings.Builder
-	parts := []string{"form", exam.ID, catalog, p.Action, p.Target, p.KeywordLabel,
-		strconv.FormatBool(p.CanFilterEligible), strconv.FormatBool(p.ShowNoApproved), strconv.FormatBool(p.Staff)}
-	for _, h := range p.Hidden {
-		parts = append(parts, h[0]+"="+h[1])
-	}
-	parts = append(parts, "levels")
-	for _, l := range p.Levels {
-		parts = append(parts, l.Code+"="+l.Name)
-	}
-	parts = append(parts, "query")
-	for _, kv := range p.Query.Values() {
-		parts = append(parts, kv[0]+"="+kv[1])
-	}
-	for _, part := range parts {
-		b.WriteString(part)
-		b.WriteByte(0)
-	}
-	f, err := s.cachedFragment(ctx, b.String(), func() templ.Component { return form })
+	var k cacheKey
+	k.add("form", exam.ID, catalog, p.Action, p.Target, p.KeywordLabel,
+		strconv.FormatBool(p.CanFilterEligible), strconv.FormatBool(p.ShowNoApproved), strconv.FormatBool(p.Staff))
+	k.addPairs(p.Hidden)
+	k.add("levels")
+	k.addLevels(p.Levels)
+	k.add("query")
+	k.addPairs(p.Query.Values())
+	f, err := s.cachedFragment(ctx, k.String(), func() templ.Component { return form })
 	if err != nil {
 		return form
 	}

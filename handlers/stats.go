@@ -80,6 +80,6 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		Action: "/stats", Hidden: extra, Target: "#stats-table", Query: q, Fields: domain.ErrorFields(qerr),
 		Levels: exam.Levels, ShowNoApproved: true,
 	}
-	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: s.searchForm(c.UserContext(), exam, form), Table: table, TableHTML: tableHTML}
+	page := views.StatsProps{ExamName: exam.Name, Exams: choices, Form: s.searchForm(exam, form), Table: table, TableHTML: tableHTML}
 	return s.page(c, status, "报名人数统计", "stats", views.StatsPage(page), views.StatsTable(table))
 }

@@ -108,19 +108,6 @@ func (s *Store) SetLiveSession(accountID, sid string) error {
 	return s.Update(func(tx *Tx) error { return tx.PutRaw(sessionKey(accountID), []byte(sid)) })
 }
 
-// LiveSession returns the account's live session id ("" when none).
-func (s *Store) LiveSession(accountID string) (sid string, err error) {
-	err = s.View(func(tx *Tx) error {
-		b, err := tx.GetRaw(sessionKey(accountID))
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		sid = string(b)
-		return err
-	})
-	return sid, err
-}
-
 // ClearLiveSession forgets the account's live session if it is sid.
 func (s *Store) ClearLiveSession(accountID, sid string) error {
 	return s.Update(func(tx *Tx) error {

@@ -48,3 +48,13 @@ func TestSignedInFollowsTheStore(t *testing.T) {
 		t.Fatalf("another node's change not seen: %+v", acct)
 	}
 }
+
+// liveSession reads the account's live session id ("" when none) as stored.
+func liveSession(t testing.TB, s *Store, accountID string) string {
+	t.Helper()
+	vals, err := s.readKeys(sessionKey(accountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(vals[0])
+}

@@ -52,7 +52,7 @@ func TestSetReviewerDisabledEndsSession(t *testing.T) {
 	if _, err := s.SetReviewerDisabled(a.ID, true, AuditEntry{At: acctTime.Add(time.Millisecond), ActorID: "adm", Action: "account.disable"}, acctTime); err != nil {
 		t.Fatal(err)
 	}
-	if sid, _ := s.LiveSession(a.ID); sid != "" {
+	if sid := liveSession(t, s, a.ID); sid != "" {
 		t.Fatalf("live session survived: %q", sid)
 	}
 	if _, err := s.SetReviewerDisabled(a.ID, true, AuditEntry{At: acctTime}, acctTime); domain.ErrorCode(err) != domain.ECONFLICT {
@@ -174,7 +174,7 @@ func TestSetPasswordByAdminAndUnlock(t *testing.T) {
 	if err != nil || !got.MustChangePassword || got.PasswordHash != "$argon2id$new" {
 		t.Fatalf("reset: %+v %v", got, err)
 	}
-	if sid, _ := s.LiveSession(a.ID); sid != "" {
+	if sid := liveSession(t, s, a.ID); sid != "" {
 		t.Fatal("session survived the reset")
 	}
 	page, _ := s.QueryAudit(AuditFilter{Target: a.ID}, 10)

@@ -230,21 +230,7 @@ func BenchmarkAssignSeatsFilledForms(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	rooms := strings.Builder{} // 4 venues of 30-seat rooms, ~8 % to spare as in BenchmarkAssignSeats100k
-	for r := 1; r <= benchSeatN/108+1; r++ {
-		fmt.Fprintf(&rooms, "%d 30\n", r)
-	}
-	seatSetup(b, s, rooms.String(), 4)
-	admin := &domain.Account{ID: "admin", Role: domain.RoleAdmin}
-	b.ResetTimer()
-	cpu0 := processCPU()
-	for i := 0; i < b.N; i++ {
-		run, err := s.AssignSeats("e1", admin, uint64(i+1), ticketStart)
-		if err != nil || run.Written != benchSeatN {
-			b.Fatal(run, err)
-		}
-	}
-	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	benchSeatRuns(b, s)
 }
 
 // filledForm is a 填报信息 as a candidate fills it in.
